@@ -1,0 +1,160 @@
+"""Shared fixtures: people, the real Celery workers and a real browser.
+
+The suite talks to real things. `celery_workers` starts the same two workers `make run` starts
+(queues `runs` and `timing`) against the test database and the real Redis; `browser` drives
+Debian's chromium through Playwright.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def learner(django_user_model):
+    """A signed-in learner: sees their own answers and runs, nothing of anyone else's."""
+    return django_user_model.objects.create_user("learner", "learner@example.com", "pw-learner-123")
+
+
+@pytest.fixture
+def instructor(django_user_model):
+    """An instructor (staff): authors and verifies questions, reads stats."""
+    return django_user_model.objects.create_user("instructor", "instructor@example.com", "pw-instr-123", is_staff=True)
+
+
+@pytest.fixture
+def stranger(django_user_model):
+    """Another learner: must never see the first learner's answers or runs."""
+    return django_user_model.objects.create_user("stranger", "stranger@example.com", "pw-stranger-123")
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django created, for processes the suite starts."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db.get("USER") or ""
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+
+
+class Workers:
+    """The Celery worker processes of this test session."""
+
+    def __init__(self) -> None:
+        self.suffix = uuid.uuid4().hex[:6]
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.log_dir = ROOT / "var" / "test-logs"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+    def start(self, queue: str) -> None:
+        env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "SANDBOX_SLOT_BASE": "8" if queue == "timing" else "0",
+        }
+        log = open(self.log_dir / f"worker-{queue}.log", "ab")  # noqa: SIM115 - closed with the process
+        args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", self.name(queue)]
+        args += ["--without-gossip", "--without-mingle", "-l", "info"]
+        args += ["-c", "1", "--prefetch-multiplier", "1"] if queue == "timing" else ["-c", "2"]
+        self.processes[queue] = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def name(self, queue: str) -> str:
+        return f"test-{queue}-{self.suffix}@{os.uname().nodename}"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        from config.celery import app
+
+        deadline = time.monotonic() + timeout
+        wanted = {self.name(queue) for queue in self.processes}
+        while time.monotonic() < deadline:
+            for queue, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"the {queue} worker exited; see {self.log_dir}/worker-{queue}.log")
+            replies = app.control.ping(destination=list(wanted), timeout=0.5)
+            if wanted <= {name for reply in replies for name in reply}:
+                return
+        raise RuntimeError(f"workers did not answer within {timeout} s; see {self.log_dir}")
+
+    def kill(self, queue: str, sig: int = signal.SIGKILL) -> None:
+        """Kill a worker and all its pool children at once, like a host losing power."""
+        process = self.processes[queue]
+        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        for pid in [process.pid, *map(int, children)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        process.wait(timeout=30)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_workers(django_db_setup, django_db_blocker) -> Iterator[Workers]:
+    """The two real workers, against the test database; tests using them need `transactional_db`."""
+    workers = Workers()
+    workers.start("runs")
+    workers.start("timing")
+    try:
+        workers.wait_ready()
+        yield workers
+    finally:
+        workers.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("chromium is not installed: `make test` installs it (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
+    # database calls from the test body as "async-unsafe". The test code itself is synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
