@@ -1,0 +1,1 @@
+"""Flows across models: publishing practice tests, submitting answers. Each is one transaction."""
