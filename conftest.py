@@ -72,11 +72,10 @@ class Workers:
         self.log_dir.mkdir(parents=True, exist_ok=True)
 
     def start(self, queue: str) -> None:
-        env = {
-            **os.environ,
-            "DATABASE_URL": test_database_url(),
-            "SANDBOX_SLOT_BASE": "8" if queue == "timing" else "0",
-        }
+        # Each worker process gets its own sandbox uids; TEST_SANDBOX_SLOT_BASE keeps two suites
+        # running side by side on one machine from sharing them.
+        slot_base = int(os.environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + (8 if queue == "timing" else 0)
+        env = {**os.environ, "DATABASE_URL": test_database_url(), "SANDBOX_SLOT_BASE": str(slot_base)}
         log = open(self.log_dir / f"worker-{queue}.log", "ab")  # noqa: SIM115 - closed with the process
         args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", self.name(queue)]
         args += ["--without-gossip", "--without-mingle", "-l", "info"]
