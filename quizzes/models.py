@@ -1,9 +1,13 @@
 """Tracks, lessons and practice tests: the content a learner reads and practises."""
 
 import math
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from quizzes.spec import PredictionSpec
 
 
 class Status(models.TextChoices):
@@ -87,3 +91,146 @@ class PracticeTest(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("practice_test", args=[self.slug])
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", "Easy"
+    MEDIUM = "medium", "Medium"
+    HARD = "hard", "Hard"
+
+
+class QuestionQuerySet(models.QuerySet):
+    def published(self) -> "QuestionQuerySet":
+        return self.filter(status=Status.PUBLISHED, lesson__status=Status.PUBLISHED)
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple choice"
+        PREDICTION = "prediction", "Code prediction"
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="questions")
+    slug = models.SlugField(unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # The anchor of the lesson section that teaches it; validated against the lesson on load.
+    section = models.SlugField()
+    difficulty = models.CharField(max_length=8, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    tags = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    order = models.PositiveIntegerField(default=0)
+    prompt_markdown = models.TextField()
+    prompt_html = models.TextField()
+    explanation_markdown = models.TextField(blank=True)
+    explanation_html = models.TextField(blank=True)
+    # Code prediction only: PredictionSpec.to_dict(); validated before it is stored.
+    spec = models.JSONField(null=True, blank=True)
+    source_path = models.CharField(max_length=500, blank=True)
+    source_line = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["lesson", "order"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("question", args=[self.slug])
+
+    @property
+    def is_prediction(self) -> bool:
+        return self.kind == self.Kind.PREDICTION
+
+    @property
+    def prediction_spec(self) -> "PredictionSpec":
+        from quizzes.spec import PredictionSpec
+
+        return PredictionSpec.from_dict(self.spec or {})
+
+    @property
+    def section_url(self) -> str:
+        return f"{self.lesson.get_absolute_url()}#{self.section}"
+
+    @property
+    def section_title(self) -> str:
+        return next((h["title"] for h in self.lesson.headings if h["anchor"] == self.section), self.section)
+
+    def grade_choices(self, selected: set[int]) -> bool:
+        """Right when the selected choices are exactly the correct ones (single: the one)."""
+        correct = {choice.pk for choice in self.choices.all() if choice.correct}
+        return selected == correct
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    order = models.PositiveIntegerField(default=0)
+    text_markdown = models.TextField()
+    text_html = models.TextField()
+    correct = models.BooleanField(default=False)
+    feedback_html = models.TextField(blank=True)
+    feedback_markdown = models.TextField(blank=True)
+    misconception = models.SlugField(blank=True)
+
+    class Meta:
+        ordering = ["question", "order"]
+        constraints = [models.UniqueConstraint(fields=["question", "order"], name="choice_order_unique")]
+
+    def __str__(self) -> str:
+        return self.text_markdown[:60]
+
+
+class Misconception(models.Model):
+    """A false belief a wrong answer reveals, e.g. threads-speed-up-cpu-work."""
+
+    tag = models.SlugField(unique=True)
+    belief = models.CharField(max_length=300)
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class Answer(models.Model):
+    class Confidence(models.TextChoices):
+        SURE = "sure", "Sure"
+        THINK = "think", "Think so"
+        GUESS = "guess", "Guessing"
+
+    class Verdict(models.TextChoices):
+        PENDING = "pending", "Waiting for the run"
+        CORRECT = "correct", "Correct"
+        WRONG = "wrong", "Not quite"
+        ERROR = "error", "Could not measure"
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    # Either a signed-in learner or an anonymous session owns an answer.
+    user = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.CASCADE, related_name="answers")
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    selected = models.JSONField(default=list)  # choice ids
+    prediction = models.TextField(blank=True)  # a bucket key, typed output or a number
+    confidence = models.CharField(max_length=5, choices=Confidence.choices, default=Confidence.THINK)
+    run = models.ForeignKey("sandbox.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="answers")
+    # True when a recent measurement of the very same job answered this prediction.
+    reused_run = models.BooleanField(default=False)
+    verdict = models.CharField(max_length=8, choices=Verdict.choices, default=Verdict.PENDING)
+    measured_bucket = models.CharField(max_length=32, blank=True)
+    measured_value = models.FloatField(null=True, blank=True)
+    measured_output = models.TextField(blank=True)
+    problem = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["question", "verdict"])]
+
+    def __str__(self) -> str:
+        return f"{self.question.slug}: {self.verdict}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("answer", args=[self.pk])
+
+    @property
+    def is_final(self) -> bool:
+        return self.verdict != self.Verdict.PENDING

@@ -1,1 +1,147 @@
-"""Flows across models: publishing practice tests, submitting answers. Each is one transaction."""
+"""Flows across models: publishing practice tests, submitting and grading answers.
+
+Each service is one transaction. A code-prediction answer is stored with its prediction
+before anything runs; the run is enqueued after commit and graded when it has finished.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from sandbox.engine import Job, Variant
+from sandbox.models import Run
+from sandbox.selectors import run_recent_finished
+from sandbox.services import SandboxError, run_enqueue
+
+from quizzes.models import Answer, Question
+from quizzes.spec import SpecError
+
+# A finished measurement of the very same job this recent may answer a new prediction at once,
+# so a crowd does not queue behind the one-at-a-time timing worker.
+REUSE_MAX_AGE = datetime.timedelta(minutes=5)
+
+
+class AnswerError(ValueError):
+    """The answer cannot be accepted as given; the message is for the learner."""
+
+
+def question_job(question: Question) -> Job:
+    spec = question.prediction_spec
+    return Job(
+        variants=tuple(Variant(name, source) for name, source in spec.variants.items()),
+        repeat=spec.repeat,
+        limits=settings.SANDBOX_LIMITS,
+        interpreter=settings.SANDBOX_INTERPRETER,
+    )
+
+
+def _owner(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return user if user is not None and user.is_authenticated else None
+
+
+@transaction.atomic
+def answer_submit_choices(
+    *, question: Question, selected: set[int], confidence: str, user: AbstractBaseUser | None, session_key: str
+) -> Answer:
+    valid = set(question.choices.values_list("pk", flat=True))
+    if not selected or not selected <= valid:
+        raise AnswerError("Pick an answer first.")
+    if question.kind == Question.Kind.SINGLE and len(selected) != 1:
+        raise AnswerError("Pick exactly one answer.")
+    correct = question.grade_choices(selected)
+    return Answer.objects.create(
+        question=question,
+        user=_owner(user),
+        session_key=session_key,
+        selected=sorted(selected),
+        confidence=confidence,
+        verdict=Answer.Verdict.CORRECT if correct else Answer.Verdict.WRONG,
+        graded_at=timezone.now(),
+    )
+
+
+def answer_submit_prediction(
+    *,
+    question: Question,
+    prediction: str,
+    confidence: str,
+    user: AbstractBaseUser | None,
+    session_key: str,
+    reuse: bool = True,
+) -> Answer:
+    """Store the prediction, then answer it from a recent identical run or queue a fresh one."""
+    try:
+        cleaned = question.prediction_spec.check_prediction(prediction)
+    except SpecError as error:
+        raise AnswerError(error.reason) from None
+    with transaction.atomic():
+        answer = Answer.objects.create(
+            question=question, user=_owner(user), session_key=session_key, prediction=cleaned, confidence=confidence
+        )
+    # The prediction is committed before the run is requested, so a broker outage loses nothing:
+    # the learner is told and can retry with the same answer.
+    return answer_measure(answer=answer, reuse=reuse)
+
+
+def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
+    """Attach a run to the answer: a recent identical one when allowed, else a freshly queued one."""
+    job = question_job(answer.question)
+    recent = run_recent_finished(fingerprint=job.fingerprint(), max_age_seconds=int(REUSE_MAX_AGE.total_seconds()))
+    if reuse and recent is not None:
+        run, reused = recent, True
+    else:
+        queue = "timing" if answer.question.prediction_spec.is_timing else "runs"
+        try:
+            run = run_enqueue(job=job, queue=queue, user=answer.user, session_key=answer.session_key)
+        except SandboxError as error:
+            # The prediction stays; the learner sees why nothing ran and can retry.
+            Answer.objects.filter(pk=answer.pk).update(
+                run=None, verdict=Answer.Verdict.ERROR, problem=str(error), graded_at=timezone.now()
+            )
+            answer.refresh_from_db()
+            return answer
+        reused = False
+    with transaction.atomic():
+        Answer.objects.filter(pk=answer.pk).update(
+            run=run, reused_run=reused, verdict=Answer.Verdict.PENDING, problem="", graded_at=None
+        )
+        answer.refresh_from_db()
+    return answer_refresh(answer=answer)
+
+
+def answer_refresh(*, answer: Answer) -> Answer:
+    """Grade a pending prediction once its run has finished; a no-op otherwise (safe to repeat)."""
+    if answer.is_final or answer.run is None:
+        return answer
+    run = answer.run
+    if run.status == Run.Status.ERROR:
+        return _grade(answer, verdict=Answer.Verdict.ERROR, problem=run.error or "The run failed.")
+    if run.status != Run.Status.FINISHED:
+        return answer
+    spec = answer.question.prediction_spec
+    report = run.report or {}
+    if report.get("status") in ("rejected", "infra_error"):
+        return _grade(answer, verdict=Answer.Verdict.ERROR, problem=report.get("message", "The run failed."))
+    measurement = spec.measure(report)
+    if not measurement.ok:
+        return _grade(
+            answer, verdict=Answer.Verdict.ERROR, problem=f"The code did not run cleanly: {measurement.problem}."
+        )
+    correct = spec.is_correct(answer.prediction, measurement)
+    return _grade(
+        answer,
+        verdict=Answer.Verdict.CORRECT if correct else Answer.Verdict.WRONG,
+        measured_bucket=measurement.bucket or "",
+        measured_value=measurement.value,
+        measured_output=measurement.observed,
+    )
+
+
+def _grade(answer: Answer, **values: object) -> Answer:
+    # Conditional on still pending, so two polls grading at once write one verdict.
+    values["graded_at"] = timezone.now()
+    Answer.objects.filter(pk=answer.pk, verdict=Answer.Verdict.PENDING, run=answer.run).update(**values)
+    answer.refresh_from_db()
+    return answer

@@ -1,9 +1,9 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from quizzes import selectors
-from quizzes.models import PracticeTest, Status
+from quizzes import selectors, services
+from quizzes.models import Answer, PracticeTest, Question, Status
 
 
 @require_GET
@@ -14,10 +14,120 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def lesson(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = selectors.lesson_get(track_slug=track_slug, lesson_slug=lesson_slug)
-    return render(request, "quizzes/lesson.html", {"lesson": lesson})
+    counts = selectors.section_question_counts(lesson)
+    return render(request, "quizzes/lesson.html", {"lesson": lesson, "section_counts": counts})
 
 
 @require_GET
 def practice_test(request: HttpRequest, slug: str) -> HttpResponse:
     test = get_object_or_404(PracticeTest.objects.select_related("track"), slug=slug, status=Status.PUBLISHED)
     return render(request, "quizzes/practice_test.html", {"test": test})
+
+
+@require_GET
+def practice(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpResponse:
+    """The topic page: a lesson's questions by section, with the learner's last verdicts."""
+    lesson = selectors.lesson_get(track_slug=track_slug, lesson_slug=lesson_slug)
+    sections = selectors.lesson_practice(lesson=lesson, answers=selectors.learner_answers(request))
+    return render(request, "quizzes/practice.html", {"lesson": lesson, "sections": sections})
+
+
+def _get_published_question(slug: str) -> Question:
+    return get_object_or_404(
+        Question.objects.published().select_related("lesson__track").prefetch_related("choices"), slug=slug
+    )
+
+
+def _session_key(request: HttpRequest) -> str:
+    # Anonymous learners keep their progress in the session, so it must exist before answering.
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key or ""
+
+
+def _question_context(question: Question, **extra: object) -> dict[str, object]:
+    context: dict[str, object] = {"question": question, "next_question": selectors.question_next(question)}
+    if question.is_prediction:
+        context["spec"] = question.prediction_spec
+    return {**context, **extra}
+
+
+@require_http_methods(["GET", "POST"])
+def question(request: HttpRequest, slug: str) -> HttpResponse:
+    question = _get_published_question(slug)
+    if request.method == "GET":
+        return render(request, "quizzes/question.html", _question_context(question))
+    confidence = request.POST.get("confidence", Answer.Confidence.THINK)
+    if confidence not in Answer.Confidence.values:
+        confidence = Answer.Confidence.THINK
+    try:
+        if question.is_prediction:
+            answer = services.answer_submit_prediction(
+                question=question,
+                prediction=request.POST.get("prediction", ""),
+                confidence=confidence,
+                user=request.user,
+                session_key=_session_key(request),
+            )
+        else:
+            selected = {int(pk) for pk in request.POST.getlist("choice") if pk.isdigit()}
+            answer = services.answer_submit_choices(
+                question=question,
+                selected=selected,
+                confidence=confidence,
+                user=request.user,
+                session_key=_session_key(request),
+            )
+    except services.AnswerError as error:
+        context = _question_context(question, error=str(error), posted=request.POST)
+        template = "quizzes/question.html#answer-form" if request.htmx else "quizzes/question.html"
+        return render(request, template, context, status=400)
+    if request.htmx:
+        return render(request, "quizzes/question.html#result", _answer_context(answer))
+    return redirect(answer)
+
+
+def _get_answer_for_learner(request: HttpRequest, pk: int) -> Answer:
+    answer = (
+        selectors.learner_answers(request)
+        .select_related("question__lesson__track", "run")
+        .prefetch_related("question__choices")
+        .filter(pk=pk)
+        .first()
+    )
+    if answer is None:
+        raise Http404("No such answer")
+    return answer
+
+
+def _answer_context(answer: Answer) -> dict[str, object]:
+    question = answer.question
+    context = _question_context(question, answer=answer, selected=set(answer.selected))
+    if question.is_prediction:
+        spec = question.prediction_spec
+        context["predicted_bucket"] = spec.bucket(answer.prediction)
+        context["measured_bucket"] = spec.bucket(answer.measured_bucket) if answer.measured_bucket else None
+        if answer.run and answer.run.report:
+            context["report"] = answer.run.report
+            context["measurement"] = spec.measure(answer.run.report)
+    return context
+
+
+@require_GET
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = services.answer_refresh(answer=_get_answer_for_learner(request, pk))
+    if request.htmx:
+        return render(request, "quizzes/question.html#result", _answer_context(answer))
+    return render(request, "quizzes/question.html", _answer_context(answer))
+
+
+@require_POST
+def answer_remeasure(request: HttpRequest, pk: int) -> HttpResponse:
+    """'Run it again' and 'Retry': always a fresh run, the same stored prediction."""
+    answer = _get_answer_for_learner(request, pk)
+    if not answer.question.is_prediction:
+        raise Http404("Only code predictions are measured")
+    answer = services.answer_measure(answer=answer, reuse=False)
+    if request.htmx:
+        return render(request, "quizzes/question.html#result", _answer_context(answer))
+    return redirect(answer)

@@ -1,0 +1,75 @@
+"""Template helpers for lessons and questions: highlighted snippets, charts, section links."""
+
+import re
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from quizzes.spec import Measurement, PredictionSpec
+
+register = template.Library()
+_FORMATTER = HtmlFormatter(nowrap=True)
+_H2 = re.compile(r'(<h2 id="(?P<anchor>[^"]+)">.*?</h2>)')
+
+
+@register.filter
+def python_html(source: str) -> SafeString:
+    """A snippet as highlighted HTML; Pygments escapes the source, so it is safe to mark."""
+    return mark_safe(f'<pre class="highlight"><code>{highlight(source, PythonLexer(), _FORMATTER)}</code></pre>')  # noqa: S308
+
+
+@register.simple_tag
+def lesson_body(lesson: Any, section_counts: dict[str, int]) -> SafeString:
+    """The sanitised lesson body with a 'Practise this section' link after each section heading."""
+
+    def link(match: re.Match[str]) -> str:
+        count = section_counts.get(match["anchor"])
+        if not count:
+            return match[1]
+        url = reverse("practice", args=[lesson.track.slug, lesson.slug]) + f"#section-{match['anchor']}"
+        noun = "question" if count == 1 else "questions"
+        return match[1] + format_html(
+            '<p class="practice-link"><a href="{}">Practise this section: {} {}</a></p>', url, count, noun
+        )
+
+    # body_html was sanitised with nh3 when loaded; the inserted links are built with format_html.
+    return mark_safe(_H2.sub(link, lesson.body_html))  # noqa: S308
+
+
+@register.simple_tag
+def answer_chart(report: dict[str, Any], spec: PredictionSpec, measurement: Measurement) -> SafeString:
+    from sandbox.engine import Report
+
+    from sandbox import charts
+
+    if spec.kind == "ratio":
+        return mark_safe(charts.wall_time_by_variant_svg(Report.from_dict(report)))  # noqa: S308
+    if spec.kind == "race" or len(measurement.histogram) > 1:
+        return mark_safe(charts.histogram_svg(measurement.histogram, "What each run printed"))  # noqa: S308
+    return mark_safe("")
+
+
+@register.filter
+def environment_line(report: dict[str, Any] | None) -> str:
+    env = (report or {}).get("environment") or {}
+    if not env:
+        return ""
+    gil = "GIL on" if env.get("gil_enabled", True) else "GIL off (free-threaded)"
+    parts = [f"{env.get('implementation', 'Python')} {env.get('version', '')}", f"{env.get('cores')} cores", gil]
+    if env.get("isolation"):
+        parts.append(env["isolation"])
+    noise = (report or {}).get("noise") or {}
+    if noise.get("noisy"):
+        parts.append("the host was busy during this run")
+    return " · ".join(parts)
+
+
+@register.filter
+def variant_label(name: str) -> str:
+    return name.replace("_", " ").replace("-", " ")
