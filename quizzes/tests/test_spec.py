@@ -35,7 +35,9 @@ def rep(variant: str, wall: float = 1.0, stdout: str = "", status: str = "ok") -
 
 def test_a_ratio_lands_in_its_bucket_and_grades_the_prediction():
     spec = PredictionSpec.from_dict(RATIO)
-    report = {"repetitions": [rep("sequential", 1.0), rep("threads", 0.97), rep("sequential", 1.1), rep("threads", 1.0)]}
+    report = {
+        "repetitions": [rep("sequential", 1.0), rep("threads", 0.97), rep("sequential", 1.1), rep("threads", 1.0)]
+    }
 
     measurement = spec.measure(report)
 

@@ -1,0 +1,138 @@
+"""Question banks load all or nothing; errors name the file and the line; links point at real anchors."""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from quizzes.models import Lesson, Question
+
+pytestmark = pytest.mark.django_db
+
+LESSON = """---
+title: Locks
+slug: locks
+order: 1
+summary: s
+status: published
+---
+
+## Why locks
+
+Text.
+
+## Timing
+
+Text.
+"""
+
+BANK = """lesson: locks
+misconceptions:
+  plus-equals-is-atomic: "x += 1 is one step"
+questions:
+  - slug: lock-needed
+    kind: single
+    section: why-locks
+    difficulty: easy
+    prompt: Is `x += 1` atomic?
+    choices:
+      - text: "No"
+        correct: true
+        feedback: Right.
+      - text: "Yes"
+        misconception: plus-equals-is-atomic
+        feedback: It is several bytecodes.
+    explanation: Read, add, store.
+  - slug: threads-ratio
+    kind: prediction
+    section: timing
+    prompt: How will threads compare?
+    variants:
+      sequential: |
+        print(1)
+      threads: |
+        print(2)
+    repeat: 2
+    metric: {type: ratio, numerator: threads, denominator: sequential}
+    buckets:
+      - {key: faster, label: Faster, below: 0.75}
+      - {key: same, label: Same, at_least: 0.75, at_most: 1.3}
+      - {key: slower, label: Slower, above: 1.3}
+    expected: same
+    misconceptions: {faster: threads-speed-up-cpu-work}
+    explanation: The GIL.
+"""
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    track = tmp_path / "py"
+    track.mkdir()
+    (track / "track.yaml").write_text("title: Py\n")
+    (track / "locks.md").write_text(LESSON)
+    (track / "locks.questions.yaml").write_text(BANK)
+    return tmp_path
+
+
+def load(path: Path) -> str:
+    out = StringIO()
+    call_command("loadcontent", str(path), stdout=out)
+    return out.getvalue()
+
+
+def test_a_bank_loads_its_questions_and_choices(content):
+    load(content)
+
+    single = Question.objects.get(slug="lock-needed")
+    assert [c.correct for c in single.choices.all()] == [True, False]
+    assert single.choices.all()[1].misconception == "plus-equals-is-atomic"
+    prediction = Question.objects.get(slug="threads-ratio")
+    assert prediction.prediction_spec.expected == "same"
+    assert prediction.source_line == 19
+
+
+def test_loading_a_bank_twice_changes_nothing(content):
+    load(content)
+
+    assert "Nothing changed" in load(content)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "reason"),
+    [
+        ("section: timing", "section: nowhere", 19, "section 'nowhere' is not an anchor of lesson 'locks'"),
+        ("expected: same", "expected: quick", 19, "must be one of the bucket keys"),
+        ("{key: same, label: Same, at_least: 0.75, at_most: 1.3}", "{key: same, label: Same, at_least: 0.8, at_most: 1.3}",
+         29, "falls in no bucket"),
+        ("        correct: true\n", "", 5, "has 0 correct choices, not 1"),
+        ("misconception: plus-equals-is-atomic", "misconception: made-up", 14, "unknown misconception 'made-up'"),
+        ("      threads: |\n        print(2)", "      threads: |\n        print(2", 19, "syntax error"),
+        ("    repeat: 2\n", "    repeat: 2\n    colour: red\n", 19, "unknown key(s) colour"),
+    ],
+)  # fmt: skip
+def test_a_bad_bank_fails_with_file_line_and_reason_and_changes_nothing(content, old, new, line, reason):
+    load(content)
+    bank = content / "py" / "locks.questions.yaml"
+    assert old in BANK
+    bank.write_text(BANK.replace(old, new).replace("Is `x += 1` atomic?", "Changed prompt"))
+
+    with pytest.raises(CommandError) as error:
+        load(content)
+
+    assert f"locks.questions.yaml:{line}:" in str(error.value)
+    assert reason in str(error.value)
+    assert Question.objects.get(slug="lock-needed").prompt_markdown == "Is `x += 1` atomic?"
+
+
+def test_the_shipped_bank_loads_and_links_to_real_anchors():
+    load(settings.CONTENT_DIR)
+
+    lesson = Lesson.objects.get(slug="python-threading-and-the-gil")
+    questions = list(lesson.questions.all())
+    assert len(questions) >= 30
+    assert sum(q.is_prediction for q in questions) >= 12
+    assert {q.section for q in questions} <= lesson.anchors
+    # Every section of the article is practised.
+    assert {h["anchor"] for h in lesson.headings} == {q.section for q in questions}

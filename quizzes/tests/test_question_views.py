@@ -1,0 +1,152 @@
+"""The practice flow: topic page -> question -> answer -> feedback, for choices and predictions."""
+
+import time
+
+import pytest
+
+from quizzes.models import Answer, Question
+
+pytestmark = pytest.mark.django_db
+
+
+def choice_pk(slug: str, order: int) -> str:
+    return str(Question.objects.get(slug=slug).choices.get(order=order).pk)
+
+
+def test_the_topic_page_lists_questions_by_section(client, bank):
+    response = client.get("/practice/py/locks/")
+
+    assert response.status_code == 200
+    assert 'id="section-why-locks"' in response.text
+    assert "/questions/gil-one-thread/" in response.text
+
+
+def test_the_lesson_links_each_section_to_its_questions(client, bank):
+    response = client.get("/py/locks/")
+
+    assert "Practise this section: 3 questions" in response.text
+    assert "Practise this section: 2 questions" in response.text
+
+
+def test_a_right_single_choice_answer_gets_verdict_feedback_and_explanation(client, bank):
+    response = client.post(
+        "/questions/gil-one-thread/", {"choice": choice_pk("gil-one-thread", 0)}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 200
+    assert "✓ Correct." in response.text
+    assert "Right, the GIL." in response.text
+    assert "The GIL lets one thread run bytecode at a time." in response.text
+    assert 'href="/py/locks/#why-locks"' in response.text
+    assert Answer.objects.get().verdict == "correct"
+
+
+def test_a_wrong_choice_shows_its_feedback_and_the_right_one(client, bank):
+    response = client.post(
+        "/questions/gil-one-thread/", {"choice": choice_pk("gil-one-thread", 1), "confidence": "sure"}
+    )
+
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert "✗ Not quite." in page.text
+    assert "That would need no GIL." in page.text
+    assert "One at a time" in page.text
+    answer = Answer.objects.get()
+    assert (answer.verdict, answer.confidence) == ("wrong", "sure")
+
+
+def test_multiple_choice_needs_exactly_the_right_set(client, bank):
+    right = [choice_pk("what-is-thread-safe", 0), choice_pk("what-is-thread-safe", 1)]
+    client.post("/questions/what-is-thread-safe/", {"choice": right[:1]})
+    client.post("/questions/what-is-thread-safe/", {"choice": right})
+
+    assert list(Answer.objects.order_by("created_at").values_list("verdict", flat=True)) == ["wrong", "correct"]
+
+
+def test_no_choice_re_renders_the_form_with_a_message(client, bank):
+    response = client.post("/questions/gil-one-thread/", {}, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 400
+    assert "Pick an answer first." in response.text
+    assert 'id="answer-form"' in response.text
+    assert not Answer.objects.exists()
+
+
+def test_an_anonymous_learners_answer_is_theirs_alone(client, bank, django_user_model):
+    client.post("/questions/gil-one-thread/", {"choice": choice_pk("gil-one-thread", 0)})
+    answer = Answer.objects.get()
+
+    from django.test import Client
+
+    assert Client().get(answer.get_absolute_url()).status_code == 404
+    assert client.get(answer.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_timing_prediction_is_stored_first_then_measured_and_graded(client, bank, celery_workers):
+    response = client.post("/questions/threads-vs-sequential/", {"prediction": "faster", "confidence": "guess"})
+
+    answer = Answer.objects.get()
+    assert answer.prediction == "faster"
+    assert answer.run.queue == "timing"
+    answer = wait_for_verdict(client, answer)
+    assert answer.verdict in ("correct", "wrong")
+    assert answer.measured_bucket in ("faster", "same", "slower")
+    assert answer.verdict == ("correct" if answer.measured_bucket == "faster" else "wrong")
+    page = client.get(response["Location"])
+    assert "Median time of <code>threads</code>" in page.text
+    assert "<svg" in page.text
+    assert "cores" in page.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_race_prediction_gets_the_share_of_runs_that_lost_updates(client, bank, celery_workers):
+    client.post("/questions/sleep-zero-race/", {"prediction": "never"}, HTTP_HX_REQUEST="true")
+
+    answer = wait_for_verdict(client, Answer.objects.get())
+    assert answer.run.queue == "runs"
+    assert answer.measured_value > 0
+    assert answer.verdict == "wrong"
+    page = client.get(answer.get_absolute_url(), HTTP_HX_REQUEST="true")
+    assert "What each run printed" in page.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_output_prediction_compares_typed_output(client, bank, celery_workers):
+    client.post("/questions/join-order/", {"prediction": "start\n  end\n"})
+
+    answer = wait_for_verdict(client, Answer.objects.get())
+    assert (answer.verdict, answer.measured_output) == ("correct", "start\nend")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recent_identical_measurement_answers_at_once_and_run_it_again_queues_anew(client, bank, celery_workers):
+    client.post("/questions/join-order/", {"prediction": "start\nend"})
+    first = wait_for_verdict(client, Answer.objects.get())
+
+    client.post("/questions/join-order/", {"prediction": "nope"})
+    second = Answer.objects.exclude(pk=first.pk).get()
+    assert second.reused_run
+    assert second.run_id == first.run_id
+    assert second.verdict == "wrong"
+    assert "measured" in client.get(second.get_absolute_url()).text
+
+    client.post(f"/answers/{second.pk}/remeasure/")
+    second.refresh_from_db()
+    assert second.run_id != first.run_id
+    assert not second.reused_run
+    assert wait_for_verdict(client, second).verdict == "wrong"
+
+
+def wait_for_verdict(client, answer: Answer, timeout: float = 60) -> Answer:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        # Polling the page is what grades a finished run, as the learner's browser does.
+        response = client.get(answer.get_absolute_url(), HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        answer.refresh_from_db()
+        if answer.is_final:
+            return answer
+        assert "Queued" in response.text or "Running:" in response.text
+        time.sleep(0.3)
+    raise AssertionError(f"no verdict within {timeout} s: run {answer.run.status if answer.run else None}")
