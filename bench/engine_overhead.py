@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sandbox.engine import Job, Variant, isolation_status, run_job  # noqa: E402
+from sandbox.engine import Job, Variant, isolation_status, run_job
 
 INTERPRETER = "/usr/bin/python3"
 
@@ -45,9 +45,7 @@ def main() -> None:
     status = isolation_status(INTERPRETER)
     if not status.ok:
         sys.exit(status.message)
-    run_job(
-        Job(variants=(Variant("warmup", "pass\n"),))
-    )  # environment probe, cgroup dirs
+    run_job(Job(variants=(Variant("warmup", "pass\n"),)))  # environment probe, cgroup dirs
     bare_times, job_times, wall_times = [], [], []
     # Alternate in blocks so that drift of the machine hits both sides alike.
     for _ in range(5):
@@ -58,15 +56,9 @@ def main() -> None:
     bare_median = statistics.median(bare_times)
     job_median = statistics.median(job_times)
     print(f"isolation: {status.details.get('isolation')}")
-    print(
-        f"bare {INTERPRETER} -I -S -c pass: median {bare_median * 1000:.1f} ms ({len(bare_times)} runs)"
-    )
-    print(
-        f"run_job(pass), end to end:      median {job_median * 1000:.1f} ms ({len(job_times)} runs)"
-    )
-    print(
-        f"  of which the repetition's wall:  median {statistics.median(wall_times) * 1000:.1f} ms"
-    )
+    print(f"bare {INTERPRETER} -I -S -c pass: median {bare_median * 1000:.1f} ms ({len(bare_times)} runs)")
+    print(f"run_job(pass), end to end:      median {job_median * 1000:.1f} ms ({len(job_times)} runs)")
+    print(f"  of which the repetition's wall:  median {statistics.median(wall_times) * 1000:.1f} ms")
     print(f"ratio: {job_median / bare_median:.2f}x (target <= 2.0x)")
 
 

@@ -10,13 +10,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from sandbox.engine import Job, Variant
 from sandbox.models import Run
 from sandbox.selectors import run_recent_finished
 from sandbox.services import SandboxError, run_enqueue
 
 from quizzes.models import Answer, Question
 from quizzes.spec import SpecError
+from sandbox.engine import Job, Variant
 
 # A finished measurement of the very same job this recent may answer a new prediction at once,
 # so a crowd does not queue behind the one-at-a-time timing worker.

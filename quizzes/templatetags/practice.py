@@ -44,9 +44,8 @@ def lesson_body(lesson: Any, section_counts: dict[str, int]) -> SafeString:
 
 @register.simple_tag
 def answer_chart(report: dict[str, Any], spec: PredictionSpec, measurement: Measurement) -> SafeString:
-    from sandbox.engine import Report
-
     from sandbox import charts
+    from sandbox.engine import Report
 
     if spec.kind == "ratio":
         return mark_safe(charts.wall_time_by_variant_svg(Report.from_dict(report)))  # noqa: S308

@@ -10,10 +10,10 @@ from collections import Counter
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from sandbox.engine import run_job
 
 from quizzes.models import Question, Status
 from quizzes.services import question_job
+from sandbox.engine import run_job
 
 STABLE_SHARE = 0.95
 
