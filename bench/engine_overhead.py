@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sandbox.engine import Job, Variant, isolation_status, run_job  # noqa: E402
+from sandbox.engine import Job, Variant, isolation_status, run_job
 
 INTERPRETER = "/usr/bin/python3"
 

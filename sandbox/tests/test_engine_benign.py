@@ -198,14 +198,14 @@ def test_threads_give_no_speedup_on_cpu_bound_work_but_processes_do() -> None:
     work = "def burn(n):\n    t = 0\n    for _ in range(n):\n        t += 1\n"
     threads = work + textwrap.dedent("""
         import threading
-        ts = [threading.Thread(target=burn, args=(1_500_000,)) for _ in range(2)]
+        ts = [threading.Thread(target=burn, args=(4_000_000,)) for _ in range(2)]
         for t in ts: t.start()
         for t in ts: t.join()
     """)
     processes = work + textwrap.dedent("""
         import multiprocessing as mp
         if __name__ == "__main__":
-            ps = [mp.get_context("fork").Process(target=burn, args=(1_500_000,)) for _ in range(2)]
+            ps = [mp.get_context("fork").Process(target=burn, args=(4_000_000,)) for _ in range(2)]
             for p in ps: p.start()
             for p in ps: p.join()
     """)
