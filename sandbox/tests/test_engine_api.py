@@ -44,6 +44,7 @@ def job_of(*sources: str, **kwargs: object) -> Job:
         (job_of("pass", limits=Limits(wall_seconds=61)), "wall_seconds must be between"),
         (job_of("pass", limits=Limits(memory_bytes=10**12)), "memory_bytes must be between"),
         (job_of("pass", interpreter="python3"), "absolute path"),
+        (job_of("pass", interpreter="/bin/sh"), "not allowed"),
     ],
 )
 def test_an_invalid_job_is_rejected_with_a_reason_and_nothing_runs(job: Job, reason: str) -> None:
