@@ -214,5 +214,6 @@ def test_threads_give_no_speedup_on_cpu_bound_work_but_processes_do() -> None:
     assert report.status is Status.OK, report.message
     by_name = {v.name: v for v in report.variants}
     assert by_name["threads"].runs == 3 and by_name["processes"].ok_runs == 3
-    if report.environment and report.environment.cores >= 2:
-        assert by_name["processes"].median_wall < by_name["threads"].median_wall
+    # Only a quiet machine with two cores can show the speedup; best runs resist drift.
+    if report.environment and report.environment.cores >= 2 and not report.noise.noisy:
+        assert by_name["processes"].min_wall < by_name["threads"].min_wall
