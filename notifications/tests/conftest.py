@@ -2,6 +2,7 @@
 
 import copy
 import email
+import email.policy
 import time
 import uuid
 from email.message import Message
@@ -14,7 +15,7 @@ from notifications.models import Subscriber
 from quizzes.models import PracticeTest, Track
 
 # The file backend writes each message followed by a line of 79 dashes.
-_SEPARATOR = "\n" + "-" * 79 + "\n"
+_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 
 
 @pytest.fixture(autouse=True)
@@ -62,10 +63,20 @@ def unique_email(name: str) -> str:
 def mailbox(mail_dir: Path) -> list[Message]:
     messages = []
     for path in sorted(mail_dir.glob("*.log")):
-        for chunk in path.read_text().split(_SEPARATOR):
+        for chunk in path.read_bytes().split(_SEPARATOR):
             if chunk.strip():
-                messages.append(email.message_from_string(chunk))
+                messages.append(email.message_from_bytes(chunk, policy=email.policy.default))
     return messages
+
+
+def text_body(message: Message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def link_path(body: str, marker: str) -> str:
+    """The path of the first link in `body` containing `marker`, without SITE_URL."""
+    link = next(word for word in body.split() if marker in word)
+    return "/" + link.split("://", 1)[1].split("/", 1)[1]
 
 
 def wait_for_mail(mail_dir: Path, recipients: set[str], *, count: int, timeout: float = 30, settle: float = 1.5):

@@ -5,7 +5,7 @@ from django.test import Client
 
 from notifications.models import Delivery, Subscriber
 from notifications.tasks import deliveries_send, launch_announce
-from notifications.tests.conftest import subscriber_create, unique_email, wait_for_mail
+from notifications.tests.conftest import link_path, subscriber_create, text_body, unique_email, wait_for_mail
 from notifications.tokens import confirm_token
 from quizzes.models import Status
 from quizzes.services import practice_test_publish
@@ -73,11 +73,9 @@ def test_the_confirmation_email_arrives_and_its_link_confirms(celery_workers, cl
     [message] = wait_for_mail(celery_workers.mail_dir, {address}, count=1)
     assert message["Subject"] == "Confirm: email me when Lockstep practice tests launch"
     subscriber = Subscriber.objects.get(email=address)
-    body = message.get_payload()[0].get_payload(decode=True).decode()
+    body = text_body(message)
     assert f"/notify/confirm/{confirm_token(subscriber).rsplit(':', 2)[0]}:" in body
-    link = next(line for line in body.splitlines() if "/notify/confirm/" in line).strip()
-    path = link.split("://", 1)[1].split("/", 1)[1]
-    Client().post(f"/{path}")
+    Client().post(link_path(body, "/notify/confirm/"))
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.CONFIRMED
 
