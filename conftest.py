@@ -70,12 +70,21 @@ class Workers:
         self.processes: dict[str, subprocess.Popen] = {}
         self.log_dir = ROOT / "var" / "test-logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        # The workers write every email here (the file backend): locmem does not cross processes.
+        self.mail_dir = ROOT / "var" / "test-mail"
+        shutil.rmtree(self.mail_dir, ignore_errors=True)
+        self.mail_dir.mkdir(parents=True)
 
     def start(self, queue: str) -> None:
         # Each worker process gets its own sandbox uids; TEST_SANDBOX_SLOT_BASE keeps two suites
         # running side by side on one machine from sharing them.
         slot_base = int(os.environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + (8 if queue == "timing" else 0)
-        env = {**os.environ, "DATABASE_URL": test_database_url(), "SANDBOX_SLOT_BASE": str(slot_base)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "SANDBOX_SLOT_BASE": str(slot_base),
+            "EMAIL_URL": f"file://{self.mail_dir}",
+        }
         log = open(self.log_dir / f"worker-{queue}.log", "ab")  # noqa: SIM115 - closed with the process
         args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", self.name(queue)]
         args += ["--without-gossip", "--without-mingle", "-l", "info"]

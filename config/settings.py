@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "quizzes",
     "sandbox",
     "notifications",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -250,3 +251,16 @@ LOGGING = {
 # Sandbox: the interpreter snippets run on (readable by an unprivileged uid: a system Python,
 # not one under a private home), and the limits (see sandbox/engine/README.md).
 SANDBOX_INTERPRETER = env_str("SANDBOX_INTERPRETER", "/usr/bin/python3")
+
+# Launch notifications (notifications/README.md). Confirmation links expire; launch emails go out
+# in batches, each row claimed before it is sent; transient SMTP errors back off exponentially.
+NOTIFY_CONFIRM_MAX_AGE = env_int("NOTIFY_CONFIRM_MAX_AGE", 3 * 24 * 3600, minimum=60)
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 200, minimum=1)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60, minimum=1)
+# A row claimed longer ago than this belongs to a worker that died; a send takes seconds.
+NOTIFY_CLAIM_LEASE_SECONDS = env_int("NOTIFY_CLAIM_LEASE_SECONDS", 600, minimum=60)
+NOTIFY_RATE_WINDOW_SECONDS = env_int("NOTIFY_RATE_WINDOW_SECONDS", 3600, minimum=1)
+NOTIFY_RATE_PER_IP = env_int("NOTIFY_RATE_PER_IP", 10, minimum=1)
+NOTIFY_RATE_PER_ADDRESS = env_int("NOTIFY_RATE_PER_ADDRESS", 3, minimum=1)
+UNSUBSCRIBE_MAILTO = env_str("UNSUBSCRIBE_MAILTO", "unsubscribe@lockstep.localhost")

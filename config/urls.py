@@ -6,7 +6,7 @@ from config.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
     path("", include("sandbox.urls")),
     path("", include("notifications.urls")),
     path("", include("quizzes.urls")),

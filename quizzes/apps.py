@@ -6,5 +6,5 @@ class QuizzesConfig(AppConfig):
     verbose_name = "Lessons and questions"
 
     def ready(self) -> None:
-        # Registers the question-bank loader with loadcontent.
-        from quizzes import banks  # noqa: F401
+        # Registers the question-bank and practice-test loaders with loadcontent.
+        from quizzes import banks, content_practice_tests  # noqa: F401

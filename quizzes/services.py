@@ -5,18 +5,19 @@ before anything runs; the run is enqueued after commit and graded when it has fi
 """
 
 import datetime
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+
+from quizzes.models import Answer, PracticeTest, Question, Status
+from quizzes.spec import SpecError
+from sandbox.engine import Job, Variant
 from sandbox.models import Run
 from sandbox.selectors import run_recent_finished
 from sandbox.services import SandboxError, run_enqueue
-
-from quizzes.models import Answer, Question
-from quizzes.spec import SpecError
-from sandbox.engine import Job, Variant
 
 # A finished measurement of the very same job this recent may answer a new prediction at once,
 # so a crowd does not queue behind the one-at-a-time timing worker.
@@ -145,3 +146,22 @@ def _grade(answer: Answer, **values: object) -> Answer:
     Answer.objects.filter(pk=answer.pk, verdict=Answer.Verdict.PENDING, run=answer.run).update(**values)
     answer.refresh_from_db()
     return answer
+
+
+def practice_test_publish(*, practice_test: PracticeTest) -> bool:
+    """Publish a draft and announce it to subscribers once the transaction commits.
+
+    Every way of publishing (admin, content files, the authoring studio) comes through here.
+    Returns False, announcing nothing, when the test was already published: the conditional
+    update lets only one of two simultaneous publishes through.
+    """
+    from notifications.tasks import launch_announce
+
+    with transaction.atomic():
+        published = PracticeTest.objects.filter(pk=practice_test.pk, status=Status.DRAFT).update(
+            status=Status.PUBLISHED, published_at=timezone.now()
+        )
+        practice_test.refresh_from_db(fields=["status", "published_at"])
+        if published:
+            transaction.on_commit(partial(launch_announce.delay, practice_test.pk))
+    return bool(published)

@@ -1,0 +1,41 @@
+"""Log in with email and password, log out; the header says which."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_header_offers_log_in_and_sign_up_to_visitors(client):
+    page = client.get("/").text
+
+    assert 'href="/accounts/login/"' in page
+    assert 'href="/accounts/signup/"' in page
+    assert 'href="/accounts/profile/"' not in page
+
+
+def test_logging_in_with_the_email_shows_profile_in_the_header(client, django_user_model):
+    django_user_model.objects.create_user("ada@example.com", "ada@example.com", "a-long-Passphrase-42")
+
+    response = client.post("/accounts/login/", {"username": "ADA@example.com", "password": "a-long-Passphrase-42"})
+
+    assert response.status_code == 302
+    page = client.get("/").text
+    assert 'href="/accounts/profile/"' in page
+    assert 'href="/accounts/login/"' not in page
+
+
+def test_a_wrong_password_is_refused(client, learner):
+    response = client.post("/accounts/login/", {"username": "learner", "password": "wrong"})
+
+    assert response.status_code == 200
+    assert "correct" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_logging_out_is_a_post(client, learner):
+    client.force_login(learner)
+
+    response = client.post("/accounts/logout/")
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session

@@ -1,0 +1,19 @@
+"""Fixed-window counters in the cache (Redis), so every web process shares one count."""
+
+import hashlib
+
+from django.core.cache import cache
+
+
+def rate_limit_allows(*, scope: str, ident: str, limit: int, window: int) -> bool:
+    """Count one attempt; False once `limit` attempts were made within the window."""
+    # Hashed so the cache holds no raw addresses or IPs; the key expires with the window.
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    key = f"notify:rate:{scope}:{digest}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count <= limit

@@ -1,0 +1,33 @@
+"""Reads for the subscription form, the profile and the header's launch notices."""
+
+from django.db.models import Q, QuerySet
+
+from notifications.models import Subscriber
+from quizzes.models import PracticeTest, Status
+
+
+def subscriber_for_user(user) -> Subscriber | None:
+    if not user.is_authenticated:
+        return None
+    linked = Subscriber.objects.select_related("track").filter(user=user).first()
+    if linked or not user.email:
+        return linked
+    return Subscriber.objects.select_related("track").filter(email=user.email.strip().lower()).first()
+
+
+def launches_for_user(user, *, limit: int = 5) -> list[PracticeTest]:
+    """Tests launched since the user subscribed (or last dismissed), in the tracks they follow."""
+    subscriber = subscriber_for_user(user)
+    if subscriber is None or not subscriber.is_confirmed or subscriber.confirmed_at is None:
+        return []
+    since = max(filter(None, [subscriber.confirmed_at, subscriber.notices_dismissed_at]))
+    tests = PracticeTest.objects.select_related("track").filter(status=Status.PUBLISHED, published_at__gt=since)
+    if subscriber.track_id:
+        tests = tests.filter(track_id=subscriber.track_id)
+    return list(tests.order_by("-published_at")[:limit])
+
+
+def practice_tests_announced(*, track_id: int | None = None) -> QuerySet[PracticeTest]:
+    """Drafts (coming soon) and live tests, for the launch section of the home page."""
+    tests = PracticeTest.objects.select_related("track").order_by("status", "track__order", "-published_at", "title")
+    return tests.filter(Q(track_id=track_id) if track_id else Q())

@@ -1,0 +1,35 @@
+"""`{% launch_signup %}`, `{% launch_tests %}` and `{% launch_notices %}` for pages other apps own."""
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from notifications import selectors
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def launch_signup(context, source: str, track=None) -> SafeString:
+    from notifications.views import signup_context
+
+    request = context["request"]
+    return render_to_string(
+        "notifications/subscribe.html#subscribe-form",
+        signup_context(request, source=source, track=track),
+        request=request,
+    )
+
+
+@register.inclusion_tag("notifications/_tests.html")
+def launch_tests(track=None) -> dict:
+    tests = list(selectors.practice_tests_announced(track_id=getattr(track, "pk", None)))
+    return {"coming": [t for t in tests if t.status == "draft"], "live": [t for t in tests if t.status == "published"]}
+
+
+@register.inclusion_tag("notifications/_notices.html", takes_context=True)
+def launch_notices(context) -> dict:
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return {"launches": []}
+    return {"launches": selectors.launches_for_user(request.user), "request": request}

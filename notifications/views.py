@@ -1,0 +1,175 @@
+"""Subscribe (anonymous form or one click), confirm, unsubscribe, dismiss the header notices."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from notifications import selectors, services
+from notifications.consent import current_consent
+from notifications.forms import AccountSubscribeForm, SubscribeForm
+from notifications.ratelimit import rate_limit_allows
+from notifications.tokens import InvalidToken, subscriber_from_confirm_token, subscriber_from_unsubscribe_token
+
+DONE_TEXT = (
+    "Check your inbox: if that address can receive email, a confirmation link is on its way. "
+    "Nothing is sent to it until the link is clicked."
+)
+LIMITED_TEXT = "Too many sign-up attempts. Please wait an hour and try again."
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("home")
+
+
+def signup_context(request: HttpRequest, *, source: str, form=None, done: bool = False, track=None) -> dict:
+    """What the subscribe partial needs, wherever it is drawn (home, lesson, its own page)."""
+    if form is None:
+        initial = {"source": source, "track": track}
+        form = AccountSubscribeForm(initial=initial) if _can_one_click(request) else SubscribeForm(initial=initial)
+    return {
+        "form": form,
+        "source": source,
+        "next": request.get_full_path() if request.method == "GET" else _next_url(request),
+        "one_click": _can_one_click(request),
+        "account_subscriber": selectors.subscriber_for_user(request.user),
+        "consent_text": current_consent()[1],
+        "subscribe_done": done,
+        "done_text": DONE_TEXT,
+    }
+
+
+def _can_one_click(request: HttpRequest) -> bool:
+    return request.user.is_authenticated and bool(request.user.email)
+
+
+def _form_reply(request: HtmxHttpRequest, context: dict, *, status: int) -> HttpResponse:
+    template = "notifications/subscribe.html#subscribe-form" if request.htmx else "notifications/subscribe.html"
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HtmxHttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "notifications/subscribe.html", signup_context(request, source="home"))
+    form = SubscribeForm(request.POST)
+    valid = form.is_valid()
+    source = form.cleaned_data.get("source") or "home"
+    # The IP counts every attempt; the address counts only well-formed ones.
+    if not rate_limit_allows(
+        scope="ip",
+        ident=request.META.get("REMOTE_ADDR", ""),
+        limit=settings.NOTIFY_RATE_PER_IP,
+        window=settings.NOTIFY_RATE_WINDOW_SECONDS,
+    ) or (
+        valid
+        and not rate_limit_allows(
+            scope="address",
+            ident=services.email_normalize(form.cleaned_data["email"]),
+            limit=settings.NOTIFY_RATE_PER_ADDRESS,
+            window=settings.NOTIFY_RATE_WINDOW_SECONDS,
+        )
+    ):
+        form.add_error(None, LIMITED_TEXT)
+        return _form_reply(request, signup_context(request, source=source, form=form), status=429)
+    if not valid:
+        return _form_reply(request, signup_context(request, source=source, form=form), status=400)
+    services.subscription_request(
+        email=form.cleaned_data["email"], track=form.cleaned_data["track"], source=form.cleaned_data["source"]
+    )
+    return _done(request, source)
+
+
+def _done(request: HtmxHttpRequest, source: str) -> HttpResponse:
+    if request.htmx:
+        return render(
+            request, "notifications/subscribe.html#subscribe-form", signup_context(request, source=source, done=True)
+        )
+    messages.success(request, DONE_TEXT)
+    return HttpResponseRedirect(f"{_next_url(request)}#get-notified", status=303)
+
+
+@login_required
+@require_POST
+def subscribe_account(request: HtmxHttpRequest) -> HttpResponse:
+    """One click for a logged-in user, from the home page, a lesson or the profile."""
+    form = AccountSubscribeForm(request.POST)
+    if not _can_one_click(request) or not form.is_valid():
+        messages.error(request, "Your account has no email address to write to.")
+        return HttpResponseRedirect(reverse("profile"), status=303)
+    services.subscription_subscribe_account(user=request.user, track=form.cleaned_data["track"])
+    if request.htmx:
+        context = signup_context(request, source=form.cleaned_data["source"] or "account")
+        return render(request, "notifications/subscribe.html#subscribe-form", context)
+    messages.success(request, "Subscribed: we will email you when a practice test launches.")
+    return HttpResponseRedirect(_next_url(request), status=303)
+
+
+@login_required
+@require_POST
+def unsubscribe_account(request: HttpRequest) -> HttpResponse:
+    subscriber = selectors.subscriber_for_user(request.user)
+    if subscriber is not None:
+        services.subscription_unsubscribe(subscriber=subscriber)
+    messages.success(request, "Unsubscribed: you will get no more launch emails.")
+    return HttpResponseRedirect(_next_url(request), status=303)
+
+
+def _invalid_link(request: HttpRequest, error: InvalidToken, *, action: str) -> HttpResponse:
+    context = {"expired": error.expired, "action": action, "max_age_days": settings.NOTIFY_CONFIRM_MAX_AGE // 86400}
+    return render(request, "notifications/link_invalid.html", context, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button, POST confirms: link scanners that open every URL confirm nothing."""
+    try:
+        subscriber = subscriber_from_confirm_token(token)
+    except InvalidToken as error:
+        return _invalid_link(request, error, action="confirm")
+    if request.method == "GET":
+        return render(request, "notifications/confirm.html", {"subscriber": subscriber, "token": token})
+    if not services.subscription_confirm(subscriber=subscriber):
+        return _invalid_link(request, InvalidToken(expired=False), action="confirm")
+    return render(request, "notifications/confirm.html", {"subscriber": subscriber, "confirmed": True})
+
+
+# RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" with no cookies, so there is no
+# CSRF token; the signed token in the URL is what authenticates the request.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subscriber = subscriber_from_unsubscribe_token(token)
+    except InvalidToken as error:
+        return _invalid_link(request, error, action="unsubscribe")
+    if request.method == "GET":
+        return render(request, "notifications/unsubscribe.html", {"subscriber": subscriber, "token": token})
+    services.subscription_unsubscribe(subscriber=subscriber)
+    return render(request, "notifications/unsubscribe.html", {"subscriber": subscriber, "unsubscribed": True})
+
+
+@login_required
+@require_POST
+def notices_dismiss(request: HtmxHttpRequest) -> HttpResponse:
+    subscriber = selectors.subscriber_for_user(request.user)
+    if subscriber is not None:
+        services.notices_dismiss(subscriber=subscriber)
+    if request.htmx:
+        return HttpResponse("")
+    return HttpResponseRedirect(_next_url(request), status=303)
