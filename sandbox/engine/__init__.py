@@ -1,0 +1,31 @@
+"""Lockstep's sandbox engine: run untrusted Python snippets in bubblewrap and measure them.
+
+Plain Python, no Django: take a Job, return a Report.
+"""
+
+from .job import Job, Limits, Variant
+from .report import (
+    Environment,
+    IsolationStatus,
+    Noise,
+    Repetition,
+    Report,
+    Status,
+    VariantSummary,
+)
+from .runner import isolation_status, run_job
+
+__all__ = [
+    "Environment",
+    "IsolationStatus",
+    "Job",
+    "Limits",
+    "Noise",
+    "Repetition",
+    "Report",
+    "Status",
+    "Variant",
+    "VariantSummary",
+    "isolation_status",
+    "run_job",
+]

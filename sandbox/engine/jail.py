@@ -1,0 +1,487 @@
+"""Run one snippet once in a fresh bubblewrap sandbox and measure what it did."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import resource
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cgroups import BWRAP_TASKS, SlotCgroup
+from .job import Limits
+from .seccomp_filter import compiled_filter
+
+BWRAP = "/usr/bin/bwrap"
+SCRIPT = "/tmp/main.py"
+BASE_UID = 61000
+# Past this multiple of the cap the snippet is only flooding; stop it rather than read on.
+FLOOD_FACTOR = 10
+# Grace after the sandbox's main process exits for pipes to reach EOF and tasks to vanish.
+DRAIN_SECONDS = 1.0
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_prctl = _libc.prctl
+_prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
+
+SANDBOX_ENV = {
+    "PATH": "/usr/bin",
+    "HOME": "/tmp",
+    "LANG": "C.UTF-8",
+    # Each thread would otherwise get its own 64 MiB malloc arena of address space.
+    "MALLOC_ARENA_MAX": "2",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+
+@dataclass
+class Outcome:
+    """Raw facts of one sandboxed process tree; the runner turns them into a Repetition."""
+
+    exit_code: int | None = None
+    signal: int | None = None
+    wall_seconds: float = 0.0
+    user_seconds: float = 0.0
+    system_seconds: float = 0.0
+    peak_memory_bytes: int | None = None
+    stdout: bytes = b""
+    stderr: bytes = b""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    timed_out: bool = False
+    cpu_exceeded: bool = False
+    flooded: bool = False
+    oom_killed: bool = False
+    hit_task_limit: bool = False
+    infra_error: str = ""
+    leftover_pids: list[int] = field(default_factory=list)
+
+
+class _Stream:
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.kept = bytearray()
+        self.total = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.cap - len(self.kept)
+        if room > 0:
+            self.kept += chunk[:room]
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > self.cap
+
+
+def become_subreaper() -> None:
+    """Orphans of the sandbox (bwrap's PID 1 lingers as a zombie) are reparented to us."""
+    _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+class Jail:
+    """One worker slot's sandbox: its uid, its cgroups, its bwrap command line."""
+
+    def __init__(
+        self,
+        slot: int,
+        interpreter: str,
+        *,
+        base_uid: int = BASE_UID,
+        use_cgroups: bool = True,
+    ) -> None:
+        self.slot = slot
+        self.interpreter = interpreter
+        self.privileged = os.geteuid() == 0
+        self.uid = base_uid + slot if self.privileged else os.getuid()
+        self.gid = base_uid + slot if self.privileged else os.getgid()
+        self.cgroup = SlotCgroup(slot) if use_cgroups else None
+        if self.cgroup is not None and not self.cgroup.kind:
+            self.cgroup = None
+        become_subreaper()
+
+    @property
+    def isolation(self) -> str:
+        parts = ["bwrap", "seccomp"]
+        if self.cgroup is not None:
+            parts.append(f"cgroup-{self.cgroup.kind}")
+        else:
+            parts.append("rlimit-memory")
+        if self.privileged:
+            parts.append(f"uid-{self.uid}")
+        return "+".join(parts)
+
+    def _argv(self, limits: Limits, seccomp_fd: int, source_fd: int, status_fd: int) -> list[str]:
+        argv = [
+            BWRAP,
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            "--hostname",
+            "sandbox",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+            "--symlink",
+            "usr/lib",
+            "/lib",
+            "--symlink",
+            "usr/lib64",
+            "/lib64",
+            "--symlink",
+            "usr/bin",
+            "/bin",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(limits.tmpfs_bytes),
+            "--tmpfs",
+            "/dev/shm",
+            "--size",
+            str(limits.tmpfs_bytes),
+            "--tmpfs",
+            "/tmp",
+            "--perms",
+            "0644",
+            "--file",
+            str(source_fd),
+            SCRIPT,
+            # The root and /dev are tmpfs mounts without a size cap: make them read-only.
+            "--remount-ro",
+            "/dev",
+            "--remount-ro",
+            "/",
+            "--chdir",
+            "/tmp",
+            "--json-status-fd",
+            str(status_fd),
+            "--seccomp",
+            str(seccomp_fd),
+        ]
+        if not self.interpreter.startswith("/usr/"):
+            # An interpreter outside /usr (e.g. /opt/python) is bound read-only in place.
+            prefix = str(Path(self.interpreter).resolve().parent.parent)
+            argv[argv.index("--proc") : argv.index("--proc")] = ["--ro-bind", prefix, prefix]
+        for key, value in SANDBOX_ENV.items():
+            argv += ["--setenv", key, value]
+        # -u: a snippet stopped by a limit still shows what it printed up to then.
+        argv += ["--", self.interpreter, "-I", "-S", "-B", "-u", SCRIPT]
+        return argv
+
+    def _child_setup(self, limits: Limits, procs_files: list[str]) -> Callable[[], None]:
+        uid, gid, privileged = self.uid, self.gid, self.privileged
+        tasks = limits.processes + BWRAP_TASKS
+        rlimits = [
+            (
+                resource.RLIMIT_CPU,
+                int(limits.cpu_seconds + 0.999),
+                int(limits.cpu_seconds + 0.999) + 1,
+            ),
+            (resource.RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes),
+            (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
+            (resource.RLIMIT_CORE, 0, 0),
+        ]
+        if privileged:
+            rlimits.append((resource.RLIMIT_NPROC, tasks, tasks))
+        else:
+            # Without a uid of our own RLIMIT_NPROC counts the user's other processes too.
+            mine = _count_processes_of(os.getuid())
+            rlimits.append((resource.RLIMIT_NPROC, mine + tasks, mine + tasks))
+        if not procs_files:
+            # No memory cgroup: fall back to address space, with small thread stacks so that
+            # a hundred threads still fit.
+            address_space = limits.memory_bytes + 128 * 1024 * 1024
+            rlimits.append((resource.RLIMIT_AS, address_space, address_space))
+            rlimits.append((resource.RLIMIT_STACK, 2 * 1024 * 1024, 2 * 1024 * 1024))
+        prctl = _prctl
+
+        def setup() -> None:
+            for path in procs_files:
+                with open(path, "w") as f:
+                    f.write("0")
+            for which, soft, hard in rlimits:
+                _old_soft, old_hard = resource.getrlimit(which)
+                if old_hard != resource.RLIM_INFINITY:
+                    hard = min(hard, old_hard)
+                    soft = min(soft, hard)
+                resource.setrlimit(which, (soft, hard))
+            if privileged:
+                os.setgroups([])
+                os.setresgid(gid, gid, gid)
+                os.setresuid(uid, uid, uid)
+            # After setuid: changing credentials clears the parent-death signal.
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+        return setup
+
+    def run(self, source: str, limits: Limits) -> Outcome:
+        outcome = Outcome()
+        procs_files: list[str] = []
+        if self.cgroup is not None:
+            if not self.cgroup.kill_all(timeout=2.0):
+                outcome.infra_error = "tasks of an earlier run could not be stopped"
+                return outcome
+            try:
+                self.cgroup.prepare(limits.memory_bytes, limits.processes)
+            except OSError as exc:
+                outcome.infra_error = f"cannot configure the cgroup: {exc}"
+                return outcome
+            procs_files = self.cgroup.procs_files
+        seccomp_fd = _memfd("seccomp", compiled_filter())
+        source_fd = _memfd("source", source.encode("utf-8"))
+        status_read, status_write = os.pipe()
+        try:
+            return self._run(
+                outcome, limits, procs_files, seccomp_fd, source_fd, status_read, status_write
+            )
+        finally:
+            for fd in (seccomp_fd, source_fd, status_read, status_write):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            if self.cgroup is not None:
+                self.cgroup.release()
+
+    def _run(
+        self,
+        outcome: Outcome,
+        limits: Limits,
+        procs_files: list[str],
+        seccomp_fd: int,
+        source_fd: int,
+        status_read: int,
+        status_write: int,
+    ) -> Outcome:
+        argv = self._argv(limits, seccomp_fd, source_fd, status_write)
+        rusage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                argv,
+                executable=BWRAP,
+                env={},  # bwrap's own PID 1 would otherwise keep our environment readable
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(seccomp_fd, source_fd, status_write),
+                preexec_fn=self._child_setup(limits, procs_files),
+                start_new_session=True,
+                cwd="/",
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            outcome.infra_error = f"cannot start bwrap: {exc}"
+            return outcome
+        os.close(status_write)
+        out, err = _Stream(limits.output_bytes), _Stream(limits.output_bytes)
+        streams = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}
+        try:
+            self._monitor(proc, outcome, limits, streams, started)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+        status = _read_all(status_read)
+        self._clean_up(outcome)
+        outcome.stdout, outcome.stdout_truncated = bytes(out.kept), out.truncated
+        outcome.stderr, outcome.stderr_truncated = bytes(err.kept), err.truncated
+        self._decode_exit(outcome, proc.returncode, status)
+        if self.cgroup is not None:
+            usage = self.cgroup.usage()
+            outcome.user_seconds = usage.user_seconds or 0.0
+            outcome.system_seconds = usage.system_seconds or 0.0
+            outcome.peak_memory_bytes = usage.peak_memory_bytes
+            outcome.oom_killed = usage.oom_killed
+            outcome.hit_task_limit = usage.hit_task_limit
+        if self.cgroup is None or outcome.user_seconds == 0.0 == outcome.system_seconds:
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            outcome.user_seconds = max(0.0, after.ru_utime - rusage_before.ru_utime)
+            outcome.system_seconds = max(0.0, after.ru_stime - rusage_before.ru_stime)
+        return outcome
+
+    def _monitor(
+        self,
+        proc: subprocess.Popen,
+        outcome: Outcome,
+        limits: Limits,
+        streams: dict[int, _Stream],
+        started: float,
+    ) -> None:
+        selector = selectors.DefaultSelector()
+        for fd in streams:
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ)
+        pidfd = os.pidfd_open(proc.pid)
+        selector.register(pidfd, selectors.EVENT_READ)
+        deadline = started + limits.wall_seconds
+        next_cpu_check = started + 0.1
+        drain_until: float | None = None
+        flood_cap = FLOOD_FACTOR * limits.output_bytes
+        open_streams = set(streams)
+        try:
+            while True:
+                now = time.monotonic()
+                if drain_until is None and now >= deadline:
+                    outcome.timed_out = True
+                    outcome.wall_seconds = now - started
+                    self._kill(proc)
+                    drain_until = time.monotonic() + DRAIN_SECONDS
+                if drain_until is not None and (not open_streams or now >= drain_until):
+                    break
+                if drain_until is None and now >= next_cpu_check and self.cgroup is not None:
+                    next_cpu_check = now + 0.1
+                    usage = self.cgroup.usage()
+                    if (usage.user_seconds or 0.0) + (
+                        usage.system_seconds or 0.0
+                    ) > limits.cpu_seconds:
+                        outcome.cpu_exceeded = True
+                        outcome.wall_seconds = now - started
+                        self._kill(proc)
+                        drain_until = time.monotonic() + DRAIN_SECONDS
+                limit = drain_until if drain_until is not None else min(deadline, next_cpu_check)
+                for key, _ in selector.select(max(0.0, limit - time.monotonic())):
+                    fd = key.fd
+                    if fd == pidfd:
+                        if drain_until is None:
+                            outcome.wall_seconds = time.monotonic() - started
+                            drain_until = time.monotonic() + DRAIN_SECONDS
+                        selector.unregister(pidfd)
+                        continue
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except BlockingIOError:
+                        continue
+                    if not chunk:
+                        selector.unregister(fd)
+                        open_streams.discard(fd)
+                        continue
+                    streams[fd].feed(chunk)
+                    if drain_until is None and sum(s.total for s in streams.values()) > flood_cap:
+                        outcome.flooded = True
+                        outcome.wall_seconds = time.monotonic() - started
+                        self._kill(proc)
+                        drain_until = time.monotonic() + DRAIN_SECONDS
+        finally:
+            selector.close()
+            os.close(pidfd)
+        if proc.poll() is None:
+            self._kill(proc)
+        proc.wait()
+        if not outcome.wall_seconds:
+            outcome.wall_seconds = time.monotonic() - started
+
+    def _kill(self, proc: subprocess.Popen) -> None:
+        # bwrap's PID 1 dies with it (--die-with-parent) and takes the pid namespace along;
+        # the cgroup kill catches anything that slipped out of the namespace's reach.
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        if self.cgroup is not None:
+            self.cgroup.kill_all(timeout=2.0)
+
+    def _clean_up(self, outcome: Outcome) -> None:
+        deadline = time.monotonic() + 3.0
+        while True:
+            self._reap_orphans()
+            remaining = self.cgroup.pids() if self.cgroup is not None else set()
+            if not remaining and not self._orphans():
+                return
+            if self.cgroup is not None and remaining:
+                self.cgroup.kill_all(timeout=0.5)
+            if time.monotonic() > deadline:
+                outcome.leftover_pids = sorted(remaining)
+                return
+            time.sleep(0.005)
+
+    def _orphans(self) -> list[int]:
+        """Our children running as the slot uid: sandbox tasks reparented to us."""
+        found = []
+        for task in Path("/proc/self/task").iterdir():
+            with contextlib.suppress(OSError, ValueError):
+                for pid in (task / "children").read_text().split():
+                    with contextlib.suppress(OSError):
+                        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                            if line.startswith("Uid:"):
+                                if int(line.split()[1]) == self.uid:
+                                    found.append(int(pid))
+                                break
+        return found
+
+    def _reap_orphans(self) -> None:
+        for pid in self._orphans():
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+
+    @staticmethod
+    def _decode_exit(outcome: Outcome, returncode: int, status: bytes) -> None:
+        started = exit_code = None
+        decoder = json.JSONDecoder()
+        text = status.decode("utf-8", "replace")
+        index = 0
+        while index < len(text):
+            while index < len(text) and text[index].isspace():
+                index += 1
+            if index >= len(text):
+                break
+            try:
+                document, index = decoder.raw_decode(text, index)
+            except ValueError:
+                break
+            if "child-pid" in document:
+                started = True
+            if "exit-code" in document:
+                exit_code = int(document["exit-code"])
+        if not started and not (outcome.timed_out or outcome.flooded or outcome.cpu_exceeded):
+            message = (
+                outcome.stderr.decode("utf-8", "replace").strip() or f"exit status {returncode}"
+            )
+            outcome.infra_error = f"bwrap could not create the sandbox: {message}"
+            return
+        if exit_code is None:
+            # bwrap itself was killed (by us on a limit, or by the OOM killer).
+            outcome.signal = -returncode if returncode < 0 else signal.SIGKILL
+            return
+        # bwrap's PID 1 reports a child killed by signal N as exit status 128 + N.
+        if 128 < exit_code < 128 + 65:
+            outcome.signal = exit_code - 128
+        else:
+            outcome.exit_code = exit_code
+
+
+def _memfd(name: str, data: bytes) -> int:
+    fd = os.memfd_create(name, 0)
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _read_all(fd: int) -> bytes:
+    os.set_blocking(fd, False)
+    chunks = []
+    with contextlib.suppress(BlockingIOError):
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _count_processes_of(uid: int) -> int:
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid:
+                    count += 1
+    return count

@@ -1,0 +1,180 @@
+"""What a sandbox run is asked to do: variants of a snippet, repetitions and limits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+MiB = 1024 * 1024
+KiB = 1024
+
+VARIANT_NAME = re.compile(r"[a-z0-9_-]{1,32}")
+MAX_VARIANTS = 4
+MAX_REPEAT = 50
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float = 10.0
+    cpu_seconds: float = 20.0
+    memory_bytes: int = 256 * MiB
+    # Threads count too: the kernel charges every task to the pids cgroup and RLIMIT_NPROC.
+    processes: int = 128
+    open_files: int = 256
+    file_bytes: int = 8 * MiB
+    output_bytes: int = 64 * KiB
+    tmpfs_bytes: int = 64 * MiB
+    source_bytes: int = 20_000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Limits:
+        """Read limits from SANDBOX_* variables; a bad value raises ValueError naming it."""
+        values: dict[str, Any] = {}
+        for spec in _ENV_SPECS:
+            raw = environ.get(spec.variable)
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                number = float(raw) if spec.kind is float else int(raw.strip(), 10)
+            except ValueError:
+                raise ValueError(
+                    f"{spec.variable}={raw!r} is not a valid {spec.kind.__name__}"
+                ) from None
+            if not number > 0:
+                raise ValueError(f"{spec.variable}={raw!r} must be greater than 0")
+            values[spec.attribute] = spec.kind(number * spec.scale)
+        limits = cls(**values)
+        problem = limits.problem()
+        if problem:
+            variable = next(
+                (s.variable for s in _ENV_SPECS if s.attribute == problem[0]), problem[0]
+            )
+            raise ValueError(f"{variable}: {problem[1]}")
+        return limits
+
+    def problem(self) -> tuple[str, str] | None:
+        """(attribute, reason) for the first limit outside its hard range, else None."""
+        for spec in _ENV_SPECS:
+            value = getattr(self, spec.attribute)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return spec.attribute, f"{spec.attribute} must be a number"
+            if spec.kind is int and not isinstance(value, int):
+                return spec.attribute, f"{spec.attribute} must be a whole number"
+            if not spec.minimum <= value <= spec.maximum:
+                return (
+                    spec.attribute,
+                    f"{spec.attribute} must be between {spec.minimum} and {spec.maximum}, "
+                    f"got {value}",
+                )
+        return None
+
+
+@dataclass(frozen=True)
+class _EnvSpec:
+    attribute: str
+    variable: str
+    kind: type
+    scale: int
+    minimum: float
+    maximum: float
+
+
+# Hard maxima protect the worker host even from a misconfigured deployment or instructor.
+_ENV_SPECS = (
+    _EnvSpec("wall_seconds", "SANDBOX_WALL_SECONDS", float, 1, 0.1, 60.0),
+    _EnvSpec("cpu_seconds", "SANDBOX_CPU_SECONDS", float, 1, 0.1, 120.0),
+    _EnvSpec("memory_bytes", "SANDBOX_MEMORY_MB", int, MiB, 16 * MiB, 4096 * MiB),
+    _EnvSpec("processes", "SANDBOX_PROCESSES", int, 1, 8, 1024),
+    _EnvSpec("open_files", "SANDBOX_OPEN_FILES", int, 1, 32, 4096),
+    _EnvSpec("file_bytes", "SANDBOX_FILE_MB", int, MiB, 1 * MiB, 512 * MiB),
+    _EnvSpec("output_bytes", "SANDBOX_OUTPUT_KB", int, KiB, 1 * KiB, 4 * MiB),
+    _EnvSpec("tmpfs_bytes", "SANDBOX_TMPFS_MB", int, MiB, 1 * MiB, 1024 * MiB),
+    _EnvSpec("source_bytes", "SANDBOX_SOURCE_BYTES", int, 1, 1, 1_000_000),
+)
+LIMIT_VARIABLES = {s.variable: s.attribute for s in _ENV_SPECS}
+
+
+@dataclass(frozen=True)
+class Job:
+    variants: tuple[Variant, ...]
+    repeat: int = 1
+    limits: Limits = field(default_factory=Limits)
+    interpreter: str = "/usr/bin/python3"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "variants": [asdict(v) for v in self.variants],
+            "repeat": self.repeat,
+            "limits": asdict(self.limits),
+            "interpreter": self.interpreter,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Job:
+        known = {f.name for f in fields(Limits)}
+        limits = Limits(**{k: v for k, v in dict(d.get("limits") or {}).items() if k in known})
+        return cls(
+            variants=tuple(Variant(name=v["name"], source=v["source"]) for v in d["variants"]),
+            repeat=int(d.get("repeat", 1)),
+            limits=limits,
+            interpreter=d.get("interpreter", "/usr/bin/python3"),
+        )
+
+    def fingerprint(self) -> str:
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def problem(self) -> str | None:
+        """Why this job must not run, in words an author understands; None if it may."""
+        if (
+            not isinstance(self.variants, (tuple, list))
+            or not 1 <= len(self.variants) <= MAX_VARIANTS
+        ):
+            return f"A job needs between 1 and {MAX_VARIANTS} variants."
+        if isinstance(self.repeat, bool) or not isinstance(self.repeat, int):
+            return "The repetition count must be a whole number."
+        if not 1 <= self.repeat <= MAX_REPEAT:
+            return f"The repetition count must be between 1 and {MAX_REPEAT}."
+        if not isinstance(self.limits, Limits):
+            return "The limits are not valid."
+        limit_problem = self.limits.problem()
+        if limit_problem:
+            return f"Limit out of range: {limit_problem[1]}."
+        if not isinstance(self.interpreter, str) or not self.interpreter.startswith("/"):
+            return "The interpreter must be an absolute path."
+        seen: set[str] = set()
+        for variant in self.variants:
+            if not isinstance(variant, Variant):
+                return "Every variant needs a name and a source."
+            if not isinstance(variant.name, str) or not VARIANT_NAME.fullmatch(variant.name):
+                return (
+                    f"Variant name {variant.name!r} must be 1-32 characters of "
+                    "a-z, 0-9, '_' or '-'."
+                )
+            if variant.name in seen:
+                return f"Variant name {variant.name!r} is used twice."
+            seen.add(variant.name)
+            if not isinstance(variant.source, str):
+                return f"The source of variant {variant.name!r} must be text."
+            if "\x00" in variant.source:
+                return f"The source of variant {variant.name!r} contains a NUL character."
+            try:
+                size = len(variant.source.encode("utf-8"))
+            except UnicodeEncodeError:
+                return f"The source of variant {variant.name!r} is not valid UTF-8."
+            if size > self.limits.source_bytes:
+                return (
+                    f"The source of variant {variant.name!r} is {size} bytes; "
+                    f"the limit is {self.limits.source_bytes}."
+                )
+        return None

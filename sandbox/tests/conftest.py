@@ -1,0 +1,61 @@
+"""Shared helpers for the engine tests: they drive the real sandbox, nothing is mocked."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from sandbox.engine import Job, Limits, Report, Variant, isolation_status, run_job
+from sandbox.engine.jail import BASE_UID
+
+# A slot of its own, so a Celery worker on the same machine (slot 0, 1, ...) never shares
+# a uid with the tests and "no process of this uid is left" means what it says.
+TEST_SLOT = int(os.environ.get("SANDBOX_TEST_SLOT", "7"))
+TEST_UID = int(os.environ.get("SANDBOX_BASE_UID", BASE_UID)) + TEST_SLOT
+SECRET = "LOCKSTEP_TEST_SECRET_7f3a9c"
+
+# Short limits keep the hostile corpus fast; generous enough for spawn pools on 2 cores.
+FAST = Limits(wall_seconds=2.0, cpu_seconds=4.0, memory_bytes=128 * 1024 * 1024)
+
+
+def run(source: str, limits: Limits = FAST, *, repeat: int = 1) -> Report:
+    return run_job(
+        Job(variants=(Variant("main", source),), repeat=repeat, limits=limits), slot=TEST_SLOT
+    )
+
+
+def slot_processes() -> list[str]:
+    """Processes on the host still running as the test slot's uid."""
+    result = subprocess.run(
+        ["ps", "-o", "pid=,stat=,args=", "-u", str(TEST_UID)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [line for line in result.stdout.splitlines() if line.strip()]
+
+
+def assert_slot_empty(wait: float = 0.0) -> None:
+    deadline = time.monotonic() + wait
+    while True:
+        left = slot_processes()
+        if not left or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    assert left == [], f"processes of uid {TEST_UID} survived the run: {left}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sandbox_available() -> None:
+    status = isolation_status()
+    if not status.ok:
+        pytest.fail(f"the sandbox is not available on this machine: {status.message}")
+
+
+@pytest.fixture(autouse=True)
+def _launcher_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whatever the launcher has in its environment must never reach a snippet.
+    monkeypatch.setenv("LOCKSTEP_TEST_SECRET", SECRET)
