@@ -76,6 +76,9 @@ class Workers:
         # running side by side on one machine from sharing them.
         slot_base = int(os.environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + (8 if queue == "timing" else 0)
         env = {**os.environ, "DATABASE_URL": test_database_url(), "SANDBOX_SLOT_BASE": str(slot_base)}
+        # A short run lease, so a test that kills a worker sees its run recovered within seconds.
+        env.setdefault("SANDBOX_LEASE_SECONDS", "8")
+        env.setdefault("SANDBOX_SWEEP_SECONDS", "2")
         log = open(self.log_dir / f"worker-{queue}.log", "ab")  # noqa: SIM115 - closed with the process
         args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", self.name(queue)]
         args += ["--without-gossip", "--without-mingle", "-l", "info"]
