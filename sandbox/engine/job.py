@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -14,7 +15,15 @@ KiB = 1024
 
 VARIANT_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 MAX_VARIANTS = 4
+# The interpreter is part of a job, so it must not name an arbitrary host binary.
+SYSTEM_PYTHON = re.compile(r"/usr/(local/)?bin/python3(\.\d+)?")
 MAX_REPEAT = 50
+
+
+def interpreter_allowed(path: str) -> bool:
+    """System python3 binaries, plus any listed in SANDBOX_INTERPRETERS (colon-separated)."""
+    extra = [p for p in os.environ.get("SANDBOX_INTERPRETERS", "").split(":") if p]
+    return bool(SYSTEM_PYTHON.fullmatch(path)) or path in extra
 
 
 @dataclass(frozen=True)
@@ -152,6 +161,11 @@ class Job:
             return f"Limit out of range: {limit_problem[1]}."
         if not isinstance(self.interpreter, str) or not self.interpreter.startswith("/"):
             return "The interpreter must be an absolute path."
+        if not interpreter_allowed(self.interpreter):
+            return (
+                f"The interpreter {self.interpreter} is not allowed; "
+                "list it in SANDBOX_INTERPRETERS to enable it."
+            )
         seen: set[str] = set()
         for variant in self.variants:
             if not isinstance(variant, Variant):

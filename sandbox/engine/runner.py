@@ -124,6 +124,13 @@ NAMESPACE_FIX = (
 )
 
 
+def _explain(failure: str) -> str:
+    """A failed probe's cause, with the fix when it is the usual one (no user namespaces)."""
+    if "namespace" in failure.lower() or "uid map" in failure.lower():
+        return f"{NAMESPACE_FIX} ({failure})"
+    return failure
+
+
 def _probe(jail: Jail) -> Environment | str:
     """The interpreter as seen from inside the sandbox, or why the sandbox failed."""
     outcome = jail.run(PROBE_SOURCE, PROBE_LIMITS)
@@ -174,11 +181,7 @@ def isolation_status(interpreter: str = "/usr/bin/python3") -> IsolationStatus:
             with _slot_lock(PROBE_SLOT):
                 found = _probe(jail)
             if isinstance(found, str):
-                problems.append(
-                    NAMESPACE_FIX + f" ({found})"
-                    if "namespace" in found.lower() or "bwrap" in found
-                    else found
-                )
+                problems.append(_explain(found))
             else:
                 details["environment"] = found.__dict__
         except (OSError, ValueError) as exc:
@@ -321,7 +324,7 @@ def run_job(
             return finish(
                 Report(
                     status=Status.INFRA_ERROR,
-                    message=f"Sandbox unavailable: {NAMESPACE_FIX} ({environment})",
+                    message=f"Sandbox unavailable: {_explain(environment)}",
                 )
             )
         busy_before, own_before = _busy_cpu_seconds(), _own_cpu_seconds()

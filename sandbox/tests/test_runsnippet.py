@@ -85,7 +85,7 @@ def test_it_refuses_what_cannot_be_executed(snippets, args, message):
 
 
 def test_a_missing_sandbox_interpreter_is_an_infra_error(snippets, settings):
-    settings.SANDBOX_INTERPRETER = "/nonexistent/python3"
+    settings.SANDBOX_INTERPRETER = "/usr/bin/python3.99"
 
     with pytest.raises(CommandError, match="Not executed \\(infra_error\\)"):
         runsnippet(snippets / "sequential.py")
