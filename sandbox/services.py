@@ -136,8 +136,9 @@ class _Lease:
 def run_execute(*, run_id, slot: int, host: str) -> Run | None:
     """Claim a queued run, run its job in the sandbox, store the report. The task's body.
 
-    Returns None when the run was not claimable (already claimed by an earlier delivery, or
-    finished): a redelivered message never runs a job twice.
+    Returns the run as claimed (not reloaded after the report is stored), or None when it was
+    not claimable (already claimed by an earlier delivery, or finished): a redelivered message
+    never runs a job twice.
     """
     now = timezone.now()
     claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
@@ -164,17 +165,16 @@ def run_execute(*, run_id, slot: int, host: str) -> Run | None:
 
     def on_progress(done: int, total: int) -> None:
         nonlocal last_write
-        if done < total and time.monotonic() - last_write < PROGRESS_EVERY_SECONDS:
+        # The last repetition's count is written with the report, in the same update.
+        if done >= total or time.monotonic() - last_write < PROGRESS_EVERY_SECONDS:
             return
         last_write = time.monotonic()
         mine.update(repetitions_done=done, lease_expires_at=_lease_until())
 
     with _Lease(run.pk, run.attempts):
         report = run_job(run.job_obj, slot=slot, on_progress=on_progress)
-    stored = _report_store(mine, report)
-    if not stored:
+    if not _report_store(mine, report):
         logger.warning("run %s was taken over while this worker ran it; report dropped", run.pk)
-    run.refresh_from_db()
     return run
 
 
