@@ -85,6 +85,9 @@ class Workers:
             "SANDBOX_SLOT_BASE": str(slot_base),
             "EMAIL_URL": f"file://{self.mail_dir}",
         }
+        # A short run lease, so a test that kills a worker sees its run recovered within seconds.
+        env.setdefault("SANDBOX_LEASE_SECONDS", "8")
+        env.setdefault("SANDBOX_SWEEP_SECONDS", "2")
         log = open(self.log_dir / f"worker-{queue}.log", "ab")  # noqa: SIM115 - closed with the process
         args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", self.name(queue)]
         args += ["--without-gossip", "--without-mingle", "-l", "info"]

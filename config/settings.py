@@ -251,6 +251,19 @@ LOGGING = {
 # Sandbox: the interpreter snippets run on (readable by an unprivileged uid: a system Python,
 # not one under a private home), and the limits (see sandbox/engine/README.md).
 SANDBOX_INTERPRETER = env_str("SANDBOX_INTERPRETER", "/usr/bin/python3")
+try:
+    from sandbox.engine import Limits
+
+    SANDBOX_LIMITS = Limits.from_env(os.environ)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
+# Each worker process gets sandbox slot SANDBOX_SLOT_BASE + its pool index (its own uid).
+SANDBOX_SLOT_BASE = env_int("SANDBOX_SLOT_BASE", 0, minimum=0)
+# A running Run holds a lease its worker renews; a dead worker's lease lapses and any live
+# worker requeues the run, long before Redis's visibility_timeout would redeliver it.
+SANDBOX_LEASE_SECONDS = env_int("SANDBOX_LEASE_SECONDS", 15, minimum=3)
+SANDBOX_SWEEP_SECONDS = env_int("SANDBOX_SWEEP_SECONDS", 5, minimum=1)
+PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 10, minimum=1)
 
 # Launch notifications (notifications/README.md). Confirmation links expire; launch emails go out
 # in batches, each row claimed before it is sent; transient SMTP errors back off exponentially.

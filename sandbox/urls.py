@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from sandbox import views
+
+urlpatterns = [
+    path("playground/", views.playground, name="playground"),
+    path("playground/runs/<uuid:run_id>/", views.playground_run, name="playground_run"),
+]

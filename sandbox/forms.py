@@ -1,0 +1,89 @@
+"""The playground form: one or two variants of a snippet and a repetition count."""
+
+from django import forms
+from django.conf import settings
+
+from sandbox.engine import Job, Variant
+from sandbox.engine.job import VARIANT_NAME
+
+MAX_PLAYGROUND_REPEAT = 10
+
+
+class PlaygroundForm(forms.Form):
+    name_1 = forms.CharField(label="Name", max_length=32, initial="main")
+    source_1 = forms.CharField(
+        label="Code", widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}), strip=False
+    )
+    name_2 = forms.CharField(label="Name", max_length=32, required=False)
+    source_2 = forms.CharField(
+        label="Code",
+        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
+        required=False,
+        strip=False,
+    )
+    repeat = forms.IntegerField(
+        label="Repetitions", min_value=1, max_value=MAX_PLAYGROUND_REPEAT, initial=3
+    )
+
+    def _clean_name(self, field: str) -> str:
+        name = self.cleaned_data.get(field, "").strip()
+        if name and not VARIANT_NAME.fullmatch(name):
+            raise forms.ValidationError(
+                "Use 1-32 characters: lower-case letters, digits, '_' or '-'."
+            )
+        return name
+
+    def clean_name_1(self) -> str:
+        return self._clean_name("name_1")
+
+    def clean_name_2(self) -> str:
+        return self._clean_name("name_2")
+
+    def _clean_source(self, field: str) -> str:
+        source = self.cleaned_data.get(field, "")
+        limit = settings.SANDBOX_LIMITS.source_bytes
+        size = len(source.encode("utf-8"))
+        if size > limit:
+            raise forms.ValidationError(
+                f"This code is {size:,} bytes; the limit is {limit:,} bytes "
+                f"({limit // 1000} KB). Shorten it and run again."
+            )
+        if "\x00" in source:
+            raise forms.ValidationError("The code contains a NUL character.")
+        return source
+
+    def clean_source_1(self) -> str:
+        return self._clean_source("source_1")
+
+    def clean_source_2(self) -> str:
+        return self._clean_source("source_2")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source_2", "").strip():
+            if not data.get("name_2"):
+                data["name_2"] = "b" if data.get("name_1") != "b" else "second"
+            if data.get("name_1") and data["name_2"] == data["name_1"]:
+                self.add_error("name_2", "Give the two variants different names.")
+        return data
+
+    def job(self) -> Job:
+        data = self.cleaned_data
+        variants = [Variant(data["name_1"], data["source_1"])]
+        if data.get("source_2", "").strip():
+            variants.append(Variant(data["name_2"], data["source_2"]))
+        return Job(
+            variants=tuple(variants),
+            repeat=data["repeat"],
+            limits=settings.SANDBOX_LIMITS,
+            interpreter=settings.SANDBOX_INTERPRETER,
+        )
+
+
+def initial_from_variants(variants, repeat: int = 3) -> dict:
+    """Form initial data from (name, source) pairs: an example, a run or another page."""
+    initial: dict = {"repeat": max(1, min(MAX_PLAYGROUND_REPEAT, repeat))}
+    for number, (name, source) in enumerate(list(variants)[:2], start=1):
+        initial[f"name_{number}"] = name
+        initial[f"source_{number}"] = source
+    return initial

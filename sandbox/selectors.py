@@ -1,0 +1,37 @@
+"""Reads about runs that other apps (quizzes) share."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from sandbox.engine import Status
+from sandbox.models import Run
+
+
+def run_recent_finished(*, fingerprint: str, max_age_seconds: int) -> Run | None:
+    """The newest finished run of the same job with an OK report, if one is recent enough.
+
+    Lets a crowd answering the same question share one measurement instead of queueing many.
+    """
+    since = timezone.now() - timedelta(seconds=max_age_seconds)
+    return (
+        Run.objects.filter(
+            fingerprint=fingerprint,
+            status=Run.Status.FINISHED,
+            report__status=str(Status.OK),
+            finished_at__gte=since,
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def runs_of_owner(*, user=None, session_key: str = "", limit: int = 10):
+    """The latest runs a learner (or an anonymous session) started, newest first."""
+    if user is not None and user.is_authenticated:
+        runs = Run.objects.filter(user=user)
+    elif session_key:
+        runs = Run.objects.filter(user=None, session_key=session_key)
+    else:
+        return Run.objects.none()
+    return runs.order_by("-created_at")[:limit]

@@ -1,0 +1,233 @@
+"""Flows around a Run: enqueue it, execute it on a worker, recover it when its worker died."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sandbox.engine import Job, Report, Status, run_job
+from sandbox.models import MAX_ATTEMPTS, Run
+
+logger = logging.getLogger(__name__)
+
+# Writing progress after every repetition of a fast job would cost more than the job.
+PROGRESS_EVERY_SECONDS = 0.5
+QUEUES = {choice.value for choice in Run.Queue}
+
+
+class SandboxError(Exception):
+    """A run could not be started; `str(error)` is meant for the learner."""
+
+
+class RunRejected(SandboxError):
+    """The job itself is not acceptable (too large, limits out of range, bad variant names)."""
+
+
+class RunQueueUnavailable(SandboxError):
+    """The broker (Redis) is unreachable, so the run was not created."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "The code runner is unavailable right now, so your code was not run. "
+            "Please try again in a minute."
+        )
+
+
+def _broker_check() -> None:
+    """Raise RunQueueUnavailable unless the broker answers now, before anything is written."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+    except Exception as error:  # kombu wraps every transport failure differently
+        logger.warning("broker unreachable at submit: %s", error)
+        raise RunQueueUnavailable() from error
+
+
+def _publish(run: Run) -> None:
+    from sandbox.tasks import execute
+
+    soft, hard = run.time_limits()
+    execute.apply_async(args=[str(run.pk)], queue=run.queue, soft_time_limit=soft, time_limit=hard)
+
+
+def _publish_or_fail(run: Run) -> None:
+    """on_commit hook: publish; if the broker died since the check, end the run with a reason."""
+    try:
+        _publish(run)
+    except Exception:
+        logger.exception("could not publish run %s", run.pk)
+        Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(
+            status=Run.Status.ERROR,
+            error=str(RunQueueUnavailable()),
+            finished_at=timezone.now(),
+        )
+
+
+def run_enqueue(*, job: Job, queue: str, user=None, session_key: str = "") -> Run:
+    """Validate `job`, store a queued Run and enqueue it once the transaction commits.
+
+    Raises RunRejected for a job that must not run and RunQueueUnavailable when Redis is
+    down. The broker is checked *before* the row is written, so a refused submit leaves no
+    Run behind. Publishing itself happens after commit (a worker must never see a message for
+    a row it cannot read yet); should Redis die in the instant between check and publish, the
+    run ends as `error` with the same message instead of sitting queued forever.
+    """
+    if queue not in QUEUES:
+        raise ValueError(f"queue must be one of {sorted(QUEUES)}, not {queue!r}")
+    problem = job.problem()
+    if problem:
+        raise RunRejected(problem)
+    _broker_check()
+    with transaction.atomic():
+        run = Run.objects.create(
+            user=user if user is not None and user.is_authenticated else None,
+            session_key=session_key,
+            queue=queue,
+            job=job.to_dict(),
+            fingerprint=job.fingerprint(),
+            repetitions_total=job.repeat * len(job.variants),
+        )
+        transaction.on_commit(lambda: _publish_or_fail(run))
+    return run
+
+
+def _lease_until() -> datetime:
+    return timezone.now() + timedelta(seconds=settings.SANDBOX_LEASE_SECONDS)
+
+
+class _Lease:
+    """Renews the claimed run's lease from a thread while the engine works in this one."""
+
+    def __init__(self, run_id, attempt: int) -> None:
+        self.mine = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING, attempts=attempt)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._renew, name=f"lease-{run_id}", daemon=True)
+
+    def _renew(self) -> None:
+        interval = settings.SANDBOX_LEASE_SECONDS / 3
+        try:
+            while not self.stopped.wait(interval):
+                try:
+                    self.mine.update(lease_expires_at=_lease_until())
+                except Exception:  # a missed renewal is survivable; the next one may work
+                    logger.exception("could not renew a run lease")
+        finally:
+            connection.close()
+
+    def __enter__(self) -> _Lease:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+
+
+def run_execute(*, run_id, slot: int, host: str) -> Run | None:
+    """Claim a queued run, run its job in the sandbox, store the report. The task's body.
+
+    Returns the run as claimed (not reloaded after the report is stored), or None when it was
+    not claimable (already claimed by an earlier delivery, or finished): a redelivered message
+    never runs a job twice.
+    """
+    now = timezone.now()
+    claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
+        status=Run.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        worker_host=host[:255],
+        started_at=now,
+        lease_expires_at=_lease_until(),
+        repetitions_done=0,
+    )
+    if not claimed:
+        return None
+    run = Run.objects.get(pk=run_id)
+    if run.attempts > MAX_ATTEMPTS:
+        run_fail(
+            run_id=run.pk,
+            reason=f"The worker running this code stopped {MAX_ATTEMPTS} times, so it was "
+            "not tried again. Please try a smaller run, or try again later.",
+        )
+        run.refresh_from_db()
+        return run
+    mine = Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING, attempts=run.attempts)
+    last_write = 0.0
+
+    def on_progress(done: int, total: int) -> None:
+        nonlocal last_write
+        # The last repetition's count is written with the report, in the same update.
+        if done >= total or time.monotonic() - last_write < PROGRESS_EVERY_SECONDS:
+            return
+        last_write = time.monotonic()
+        mine.update(repetitions_done=done, lease_expires_at=_lease_until())
+
+    with _Lease(run.pk, run.attempts):
+        report = run_job(run.job_obj, slot=slot, on_progress=on_progress)
+    if not _report_store(mine, report):
+        logger.warning("run %s was taken over while this worker ran it; report dropped", run.pk)
+    return run
+
+
+def _report_store(mine, report: Report) -> int:
+    fields = {
+        "report": report.to_dict(),
+        "repetitions_done": len(report.repetitions),
+        "finished_at": timezone.now(),
+        "lease_expires_at": None,
+    }
+    if report.status in (Status.REJECTED, Status.INFRA_ERROR):
+        # The report keeps the operator's details; the learner gets the short reason.
+        fields.update(status=Run.Status.ERROR, error=report.status.message)
+    else:
+        fields["status"] = Run.Status.FINISHED
+    return mine.update(**fields)
+
+
+def run_fail(*, run_id, reason: str) -> bool:
+    """End a run that is not done yet as `error` with a learner-readable reason."""
+    return bool(
+        Run.objects.filter(pk=run_id, status__in=[Run.Status.QUEUED, Run.Status.RUNNING]).update(
+            status=Run.Status.ERROR, error=reason, finished_at=timezone.now(), lease_expires_at=None
+        )
+    )
+
+
+def run_recover_expired() -> int:
+    """Requeue (or, past the attempts cap, fail) running runs whose worker stopped renewing.
+
+    Called periodically by every worker, so a run lost with its worker's host is picked up by
+    any worker still alive. Each change is a conditional update: two sweepers never both act.
+    """
+    close_old_connections()
+    now = timezone.now()
+    expired = Run.objects.filter(status=Run.Status.RUNNING, lease_expires_at__lt=now)
+    recovered = 0
+    for run in expired.only("pk", "attempts", "queue", "job"):
+        still_expired = expired.filter(pk=run.pk, attempts=run.attempts)
+        if run.attempts >= MAX_ATTEMPTS:
+            recovered += still_expired.update(
+                status=Run.Status.ERROR,
+                error=f"The worker running this code stopped {run.attempts} times, so it was not "
+                "tried again. Please try a smaller run, or try again later.",
+                finished_at=now,
+                lease_expires_at=None,
+            )
+            continue
+        with transaction.atomic():
+            if still_expired.update(
+                status=Run.Status.QUEUED, lease_expires_at=None, worker_host="", repetitions_done=0
+            ):
+                recovered += 1
+                logger.warning("run %s lost its worker; requeued", run.pk)
+                transaction.on_commit(lambda run=run: _publish_or_fail(run))
+    return recovered

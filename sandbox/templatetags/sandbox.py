@@ -1,0 +1,75 @@
+"""`{% load sandbox %}`: the SVG charts and small formatters for reports in templates."""
+
+from django import template
+
+from sandbox import charts
+from sandbox.engine import Report, Status
+
+register = template.Library()
+
+
+@register.filter
+def wall_by_variant(report: Report | None):
+    return charts.wall_time_by_variant_svg(report)
+
+
+@register.filter
+def wall_by_repetition(report: Report | None):
+    return charts.wall_time_by_repetition_svg(report)
+
+
+@register.simple_tag
+def histogram(counts: dict, title: str):
+    return charts.histogram_svg(counts, title)
+
+
+@register.filter
+def seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.3f} s"
+
+
+@register.filter
+def status_badge(status) -> str:
+    """CSS modifier for a report or repetition status."""
+    if status == Status.OK:
+        return "badge-ok"
+    if status in (Status.OUTPUT_TRUNCATED, Status.TIMED_OUT, Status.MEMORY_LIMIT):
+        return "badge-warn"
+    return "badge-bad"
+
+
+@register.filter
+def outputs_by_variant(report: Report | None) -> list[dict]:
+    """Per variant: its first repetition's output, and how many distinct stdouts all runs gave."""
+    if report is None:
+        return []
+    rows = []
+    for summary in report.variants:
+        mine = [r for r in report.repetitions if r.variant == summary.name]
+        if mine:
+            rows.append(
+                {"name": summary.name, "first": mine[0], "distinct": len({r.stdout for r in mine})}
+            )
+    return rows
+
+
+@register.filter
+def median_ratio(report: Report | None) -> dict | None:
+    """The second variant's median wall time over the first's, for a two-variant comparison."""
+    if report is None or len(report.variants) < 2:
+        return None
+    first, second = report.variants[0], report.variants[1]
+    if first.median_wall <= 0:
+        return None
+    ratio = second.median_wall / first.median_wall
+    return {"first": first.name, "second": second.name, "ratio": ratio, "faster": ratio < 1}
+
+
+@register.filter
+def python_name(implementation: str) -> str:
+    """`sys.implementation.name` as people write it."""
+    return {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}.get(
+        implementation, implementation
+    )

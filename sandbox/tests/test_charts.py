@@ -1,0 +1,47 @@
+"""The SVG chart helpers: valid markup, every label escaped."""
+
+from xml.etree import ElementTree
+
+from django.template import Context, Template
+
+from sandbox import charts
+from sandbox.tests.test_playground_views import finished_run
+
+
+def parse(svg: str) -> ElementTree.Element:
+    return ElementTree.fromstring(str(svg))
+
+
+def test_histogram_escapes_labels_and_title():
+    svg = charts.histogram_svg({"<b>lost</b>": 3, "none & all": 1}, "Races <script>")
+
+    assert "<b>" not in svg and "<script>" not in svg
+    root = parse(svg)
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "<b>lost</b>" in texts and "3 (75%)" in texts
+
+
+def test_empty_inputs_give_a_placeholder_not_an_error():
+    assert "No measurements yet." in charts.histogram_svg({}, "t")
+    assert "No measurements yet." in charts.wall_time_by_variant_svg(None)
+    assert "No measurements yet." in charts.wall_time_by_repetition_svg(None)
+
+
+def test_report_charts_are_well_formed_svg(db):
+    report = finished_run(variants=("seq", "<thr>")).report_obj
+
+    by_variant = parse(charts.wall_time_by_variant_svg(report))
+    by_repetition = parse(charts.wall_time_by_repetition_svg(report))
+
+    rects = list(by_repetition.iter("{http://www.w3.org/2000/svg}rect"))
+    assert len(rects) == 4 + 2  # one bar per repetition, one legend swatch per variant
+    assert by_variant.get("role") == "img"
+
+
+def test_the_template_library_wraps_them(db):
+    report = finished_run().report_obj
+    html = Template(
+        "{% load sandbox %}{{ report|wall_by_variant }}{% histogram counts 'Outcomes' %}"
+    ).render(Context({"report": report, "counts": {"4000": 2}}))
+
+    assert html.count("<svg") == 2

@@ -1,0 +1,156 @@
+"""The playground: edit a snippet (or two, to compare), run it in the sandbox, watch the result.
+
+Nothing here waits for code to run: a POST creates a queued Run and returns at once; the page
+then polls the run (htmx every second, or a <meta refresh> without JavaScript).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
+
+from sandbox.examples import BY_SLUG, DEFAULT, EXAMPLES
+from sandbox.forms import PlaygroundForm, initial_from_variants
+from sandbox.models import Run
+from sandbox.services import SandboxError, run_enqueue
+
+logger = logging.getLogger(__name__)
+RATE_WINDOW_SECONDS = 60
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _session_key(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key or ""
+
+
+def _get_run_for_viewer(request: HttpRequest, run_id: uuid.UUID) -> Run:
+    """The run if this visitor started it; 404 for anyone else (not even its existence leaks)."""
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        raise Http404("No such run")
+    if run.user_id is not None:
+        if request.user.is_authenticated and run.user_id == request.user.pk:
+            return run
+    elif run.session_key and run.session_key == request.session.session_key:
+        return run
+    raise Http404("No such run")
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    """True when this learner (or anonymous session) started too many runs this minute."""
+    if request.user.is_authenticated:
+        who = f"user:{request.user.pk}"
+    else:
+        who = f"session:{_session_key(request)}"
+    key = f"playground-runs:{who}"
+    try:
+        cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
+        return cache.incr(key) > settings.PLAYGROUND_RUNS_PER_MINUTE
+    except Exception:  # cache (Redis) down: run_enqueue will say the runner is unavailable
+        logger.warning("rate limit cache unavailable", exc_info=True)
+        return False
+
+
+def _initial_from_query(request: HttpRequest) -> tuple[dict, str]:
+    example = BY_SLUG.get(request.GET.get("example", ""))
+    names, sources = request.GET.getlist("variant"), request.GET.getlist("source")
+    try:
+        repeat = int(request.GET.get("repeat", 3))
+    except ValueError:
+        repeat = 3
+    if sources and example is None:
+        named = zip(
+            names + [f"v{i}" for i in range(len(names), len(sources))], sources, strict=False
+        )
+        return initial_from_variants(named, repeat), ""
+    example = example or DEFAULT
+    return initial_from_variants(example.variants, repeat), example.slug
+
+
+def _page(request, form, *, run=None, example="", error="", status=200, partial=""):
+    context = {
+        "form": form,
+        "examples": EXAMPLES,
+        "example": example,
+        "run": run,
+        "report": run.report_obj if run else None,
+        "error": error,
+        "rate_limit": settings.PLAYGROUND_RUNS_PER_MINUTE,
+    }
+    template = "sandbox/playground.html" + (f"#{partial}" if partial else "")
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def playground(request: HtmxHttpRequest) -> HttpResponse:
+    """Show the playground, or run what was posted.
+
+    Opening it from another page ("Open in playground"), three ways:
+    - `GET /playground/?example=<slug>`: one of `sandbox.examples` (`cpu-threads`, ...);
+    - `GET /playground/?variant=<name>&source=<code>` once or twice (a comparison), optionally
+      `&repeat=N`: for short snippets, since servers cap URL length (gunicorn: 4 KB);
+    - `POST /playground/` with `intent=open` and the form's fields (`name_1`, `source_1`,
+      `name_2`, `source_2`, `repeat`) and a CSRF token: fills the form without running.
+    Any other POST runs the code: one variant goes to the `runs` queue, two (a comparison of
+    timings) to the `timing` queue. Without JavaScript the POST redirects to the run's page.
+    """
+    if request.method == "GET":
+        initial, example = _initial_from_query(request)
+        return _page(request, PlaygroundForm(initial=initial), example=example)
+
+    form = PlaygroundForm(request.POST)
+    partial = "workbench" if request.htmx else ""
+    if request.POST.get("intent") == "open":
+        form = PlaygroundForm(initial={k: request.POST.get(k, "") for k in form.fields})
+        return _page(request, form)
+    if not form.is_valid():
+        return _page(request, form, status=200 if request.htmx else 400, partial=partial)
+    if _rate_limited(request):
+        error = (
+            f"You started {settings.PLAYGROUND_RUNS_PER_MINUTE} runs in the last minute, the most "
+            "allowed. Wait a little, then run again; your code is still here."
+        )
+        return _page(
+            request, form, error=error, status=200 if request.htmx else 429, partial=partial
+        )
+    job = form.job()
+    try:
+        run = run_enqueue(
+            job=job,
+            queue=Run.Queue.TIMING if len(job.variants) > 1 else Run.Queue.RUNS,
+            user=request.user,
+            session_key="" if request.user.is_authenticated else _session_key(request),
+        )
+    except SandboxError as error:
+        return _page(
+            request, form, error=str(error), status=200 if request.htmx else 503, partial=partial
+        )
+    url = reverse("playground_run", args=[run.pk])
+    if not request.htmx:
+        return redirect(url)
+    return push_url(_page(request, form, run=run, partial=partial), url)
+
+
+@require_GET
+def playground_run(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
+    """A run's page: its progress while it runs, then its result; htmx polls `#result`."""
+    run = _get_run_for_viewer(request, run_id)
+    if request.htmx and not request.htmx.history_restore_request:
+        return _page(request, None, run=run, partial="result")
+    job = run.job_obj
+    initial = initial_from_variants(((v.name, v.source) for v in job.variants), job.repeat)
+    return _page(request, PlaygroundForm(initial=initial), run=run)
