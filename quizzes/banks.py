@@ -4,6 +4,7 @@ Each question is validated (kinds, choices, sections, misconception tags, predic
 and a failure names the file and the line of the question or key at fault.
 """
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -92,14 +93,27 @@ def _choices(path: Path, item: dict[str, Any], kind: str, tags: set[str]) -> lis
     return cleaned
 
 
+def _line_of(item: dict[str, Any], key: str) -> int:
+    """The line of the deepest mapping on the path `key` (e.g. "buckets[1].below") in a question."""
+    line, node = item[LINE], item
+    for part in re.findall(r"[^.\[\]]+", key):
+        node = (
+            node[int(part)]
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node)
+            else (node.get(part) if isinstance(node, dict) else None)
+        )
+        if isinstance(node, list) and node and isinstance(node[0], dict):
+            line = node[0][LINE]
+        if isinstance(node, dict):
+            line = node.get(LINE, line)
+    return line
+
+
 def _spec(path: Path, item: dict[str, Any], tags: set[str]) -> dict[str, Any]:
     try:
         spec = PredictionSpec.from_dict(_strip_lines({k: item[k] for k in PREDICTION_KEYS if k in item}))
     except SpecError as error:
-        top = error.key.split(".")[0].split("[")[0]
-        node = item.get(top)
-        line = node.get(LINE) if isinstance(node, dict) else None
-        raise ContentError(path, line or item[LINE], f"question {item['slug']!r}: {error}") from None
+        raise ContentError(path, _line_of(item, error.key), f"question {item['slug']!r}: {error}") from None
     unknown = sorted(set(spec.misconceptions.values()) - tags)
     if unknown:
         raise ContentError(path, item[LINE], f"unknown misconception {unknown[0]!r}; define it under misconceptions:")

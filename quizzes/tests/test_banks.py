@@ -90,7 +90,7 @@ def test_a_bank_loads_its_questions_and_choices(content):
     assert single.choices.all()[1].misconception == "plus-equals-is-atomic"
     prediction = Question.objects.get(slug="threads-ratio")
     assert prediction.prediction_spec.expected == "same"
-    assert prediction.source_line == 19
+    assert prediction.source_line == 18
 
 
 def test_loading_a_bank_twice_changes_nothing(content):
@@ -102,14 +102,14 @@ def test_loading_a_bank_twice_changes_nothing(content):
 @pytest.mark.parametrize(
     ("old", "new", "line", "reason"),
     [
-        ("section: timing", "section: nowhere", 19, "section 'nowhere' is not an anchor of lesson 'locks'"),
-        ("expected: same", "expected: quick", 19, "must be one of the bucket keys"),
+        ("section: timing", "section: nowhere", 18, "section 'nowhere' is not an anchor of lesson 'locks'"),
+        ("expected: same", "expected: quick", 18, "must be one of the bucket keys"),
         ("{key: same, label: Same, at_least: 0.75, at_most: 1.3}", "{key: same, label: Same, at_least: 0.8, at_most: 1.3}",
-         29, "falls in no bucket"),
+         30, "falls in no bucket"),
         ("        correct: true\n", "", 5, "has 0 correct choices, not 1"),
         ("misconception: plus-equals-is-atomic", "misconception: made-up", 14, "unknown misconception 'made-up'"),
-        ("      threads: |\n        print(2)", "      threads: |\n        print(2", 19, "syntax error"),
-        ("    repeat: 2\n", "    repeat: 2\n    colour: red\n", 19, "unknown key(s) colour"),
+        ("      threads: |\n        print(2)", "      threads: |\n        print(2", 23, "syntax error"),
+        ("    repeat: 2\n", "    repeat: 2\n    colour: red\n", 18, "unknown key(s) colour"),
     ],
 )  # fmt: skip
 def test_a_bad_bank_fails_with_file_line_and_reason_and_changes_nothing(content, old, new, line, reason):

@@ -23,7 +23,7 @@ def test_a_learner_answers_a_choice_then_a_prediction_and_sees_it_measured(live_
     # First the live progress, then the swap to the measured outcome.
     page.locator("#result .progress").wait_for()
     page.locator("#result .verdict").wait_for(timeout=60_000)
-    text = page.locator("#result").inner_text()
+    text = page.locator("#result").text_content()
     assert "Your prediction" in text
     assert "Never" in text
     assert "✗ Not what happened" in text
