@@ -264,6 +264,10 @@ SANDBOX_SLOT_BASE = env_int("SANDBOX_SLOT_BASE", 0, minimum=0)
 SANDBOX_LEASE_SECONDS = env_int("SANDBOX_LEASE_SECONDS", 15, minimum=3)
 SANDBOX_SWEEP_SECONDS = env_int("SANDBOX_SWEEP_SECONDS", 5, minimum=1)
 PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 10, minimum=1)
+# A finished measurement of the very same job this recent answers a new prediction at once
+# (labelled with its age), so a crowd does not queue behind the one-at-a-time timing worker.
+# 0 turns reuse off; "Run it again" always measures afresh.
+MEASUREMENT_REUSE_SECONDS = env_int("MEASUREMENT_REUSE_SECONDS", 300, minimum=0)
 
 # Launch notifications (notifications/README.md). Confirmation links expire; launch emails go out
 # in batches, each row claimed before it is sent; transient SMTP errors back off exponentially.

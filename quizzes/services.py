@@ -4,7 +4,6 @@ Each service is one transaction. A code-prediction answer is stored with its pre
 before anything runs; the run is enqueued after commit and graded when it has finished.
 """
 
-import datetime
 from functools import partial
 
 from django.conf import settings
@@ -18,10 +17,6 @@ from sandbox.engine import Job, Variant
 from sandbox.models import Run
 from sandbox.selectors import run_recent_finished
 from sandbox.services import SandboxError, run_enqueue
-
-# A finished measurement of the very same job this recent may answer a new prediction at once,
-# so a crowd does not queue behind the one-at-a-time timing worker.
-REUSE_MAX_AGE = datetime.timedelta(minutes=5)
 
 
 class AnswerError(ValueError):
@@ -89,8 +84,9 @@ def answer_submit_prediction(
 def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
     """Attach a run to the answer: a recent identical one when allowed, else a freshly queued one."""
     job = question_job(answer.question)
-    recent = run_recent_finished(fingerprint=job.fingerprint(), max_age_seconds=int(REUSE_MAX_AGE.total_seconds()))
-    if reuse and recent is not None:
+    max_age = settings.MEASUREMENT_REUSE_SECONDS
+    recent = run_recent_finished(fingerprint=job.fingerprint(), max_age_seconds=max_age) if reuse and max_age else None
+    if recent is not None:
         run, reused = recent, True
     else:
         queue = "timing" if answer.question.prediction_spec.is_timing else "runs"
