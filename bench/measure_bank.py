@@ -265,8 +265,27 @@ def outcome(q: dict, runs: dict[str, list[dict]], overhead: float) -> tuple[str,
     return text.replace("\n", " | "), ""
 
 
+def load_average() -> str:
+    """Timing questions assume the machine to themselves; a busy machine explains outliers.
+
+    The 1-minute load average, and where the kernel has PSI the share of the last 10 s in
+    which some runnable task waited for a CPU.
+    """
+    try:
+        load = Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        load = "?"
+    try:
+        some = Path("/proc/pressure/cpu").read_text().split("\n")[0]
+        load += f" (cpu pressure {some.split()[1].split('=')[1]}%)"
+    except (OSError, IndexError):
+        pass
+    return load
+
+
 def measure(q: dict, jobs: int, python: str, overhead: float, max_job: float) -> bool:
     mtype = q["metric"]["type"]
+    load_before = load_average()
     raw, simulated, seconds, details, medians, failures = Counter(), Counter(), [], [], {}, Counter()
     for _ in range(jobs):
         runs, spent = run_job(q, python)
@@ -282,7 +301,8 @@ def measure(q: dict, jobs: int, python: str, overhead: float, max_job: float) ->
                 if r["rc"] != 0:
                     failures[(name, r["rc"])] += 1
     ok = True
-    print(f"\n{q['slug']}  [{mtype}, repeat {q['repeat']}, {len(q['variants'])} variant(s)]")
+    print(f"\n{q['slug']}  [{mtype}, repeat {q['repeat']}, {len(q['variants'])} variant(s)]"
+          f"  load average {load_before} -> {load_average()}")
     print("  median wall per variant (s, per job): " + "; ".join(
         f"{n} " + " ".join(f"{m:.3f}" for m in ms) for n, ms in medians.items()))
     if mtype in ("ratio", "race"):
