@@ -19,6 +19,7 @@ output or number question is not the same in every job, or when a job is slower 
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import statistics
 import subprocess
@@ -37,8 +38,7 @@ except ImportError:  # pragma: no cover - message for people running it bare
     )
 
 DEFAULT_BANK = (
-    Path(__file__).resolve().parent.parent
-    / "content/python-concurrency/python-threading-and-the-gil.questions.yaml"
+    Path(__file__).resolve().parent.parent / "content/python-concurrency/python-threading-and-the-gil.questions.yaml"
 )
 WIN_SHARE = 0.95
 SANDBOX_WALL_LIMIT = 10.0
@@ -89,9 +89,7 @@ def in_bucket(bucket: dict, value: float) -> bool:
         return False
     if "above" in bucket and not value > bucket["above"]:
         return False
-    if "at_least" in bucket and not value >= bucket["at_least"]:
-        return False
-    return True
+    return not ("at_least" in bucket and not value >= bucket["at_least"])
 
 
 def bucket_of(buckets: list[dict], value: float) -> str:
@@ -102,7 +100,7 @@ def bucket_of(buckets: list[dict], value: float) -> str:
 def coverage_problems(buckets: list[dict]) -> list[str]:
     """Every value >= 0 must fall in exactly one bucket: test each bound, between bounds and past them."""
     edges = sorted({0.0} | {float(b[k]) for b in buckets for k in BOUNDS if k in b})
-    points = list(edges) + [(a + b) / 2 for a, b in zip(edges, edges[1:])] + [edges[-1] + 1, 1e9]
+    points = list(edges) + [(a + b) / 2 for a, b in itertools.pairwise(edges)] + [edges[-1] + 1, 1e9]
     problems = []
     for p in points:
         hits = [b["key"] for b in buckets if in_bucket(b, p)]
@@ -118,7 +116,7 @@ def check_bank(bank: dict) -> list[str]:
     if unknown:
         problems.append(f"top level: unknown keys {sorted(unknown)}")
     tags = BUILTIN_MISCONCEPTIONS | set((bank.get("misconceptions") or {}).keys())
-    for tag in (bank.get("misconceptions") or {}):
+    for tag in bank.get("misconceptions") or {}:
         if not TAG.match(tag):
             problems.append(f"misconception tag {tag!r} is not kebab-case")
     seen = set()
@@ -301,10 +299,14 @@ def measure(q: dict, jobs: int, python: str, overhead: float, max_job: float) ->
                 if r["rc"] != 0:
                     failures[(name, r["rc"])] += 1
     ok = True
-    print(f"\n{q['slug']}  [{mtype}, repeat {q['repeat']}, {len(q['variants'])} variant(s)]"
-          f"  load average {load_before} -> {load_average()}")
-    print("  median wall per variant (s, per job): " + "; ".join(
-        f"{n} " + " ".join(f"{m:.3f}" for m in ms) for n, ms in medians.items()))
+    print(
+        f"\n{q['slug']}  [{mtype}, repeat {q['repeat']}, {len(q['variants'])} variant(s)]"
+        f"  load average {load_before} -> {load_average()}"
+    )
+    print(
+        "  median wall per variant (s, per job): "
+        + "; ".join(f"{n} " + " ".join(f"{m:.3f}" for m in ms) for n, ms in medians.items())
+    )
     if mtype in ("ratio", "race"):
         expected = q["expected"]
         wins = raw[expected] / jobs
@@ -312,8 +314,10 @@ def measure(q: dict, jobs: int, python: str, overhead: float, max_job: float) ->
         ok &= wins >= WIN_SHARE
         if mtype == "ratio":
             sim_wins = simulated[expected] / jobs
-            print(f"  with +{overhead * 1000:.0f} ms sandbox overhead per run: "
-                  f"{simulated[expected]}/{jobs} jobs; buckets {dict(simulated)}")
+            print(
+                f"  with +{overhead * 1000:.0f} ms sandbox overhead per run: "
+                f"{simulated[expected]}/{jobs} jobs; buckets {dict(simulated)}"
+            )
             ok &= sim_wins >= WIN_SHARE
     else:
         print(f"  answers {dict(raw)}")
@@ -322,8 +326,10 @@ def measure(q: dict, jobs: int, python: str, overhead: float, max_job: float) ->
         print(f"  non-zero exits (variant, code): {dict(failures)}")
     slow = max(seconds) > max_job
     ok &= not slow
-    print(f"  seconds per job: min {min(seconds):.2f}, median {statistics.median(seconds):.2f}, "
-          f"max {max(seconds):.2f}{'  SLOW' if slow else ''}")
+    print(
+        f"  seconds per job: min {min(seconds):.2f}, median {statistics.median(seconds):.2f}, "
+        f"max {max(seconds):.2f}{'  SLOW' if slow else ''}"
+    )
     print(f"  {'OK' if ok else 'UNSTABLE'}")
     return ok
 
@@ -334,8 +340,9 @@ def main() -> int:
     parser.add_argument("--jobs", "-n", type=int, default=5, help="jobs per question (default 5)")
     parser.add_argument("--python", default="/usr/bin/python3")
     parser.add_argument("--only", action="append", default=[], help="question slug (repeatable)")
-    parser.add_argument("--overhead", type=float, default=0.03,
-                        help="seconds added to every run to simulate the sandbox (default 0.03)")
+    parser.add_argument(
+        "--overhead", type=float, default=0.03, help="seconds added to every run to simulate the sandbox (default 0.03)"
+    )
     parser.add_argument("--max-job-seconds", type=float, default=3.0)
     parser.add_argument("--check-only", action="store_true", help="validate the file, run nothing")
     args = parser.parse_args()
@@ -346,15 +353,19 @@ def main() -> int:
         print("FORMAT:", p)
     questions = bank["questions"]
     kinds = Counter(q["kind"] for q in questions)
-    print(f"{len(questions)} questions {dict(kinds)}; sections "
-          f"{dict(Counter(q['section'] for q in questions))}")
+    print(f"{len(questions)} questions {dict(kinds)}; sections {dict(Counter(q['section'] for q in questions))}")
     if args.check_only:
         return 1 if problems else 0
-    proc = subprocess.run([args.python, "-I", "-c",
-                           "import os, sys; print(sys.version.split()[0], os.cpu_count())"],
-                          capture_output=True, text=True, env={})
-    print(f"interpreter {args.python}: Python {proc.stdout.split()[0]}, {proc.stdout.split()[1]} cores; "
-          f"{args.jobs} jobs per question")
+    proc = subprocess.run(
+        [args.python, "-I", "-c", "import os, sys; print(sys.version.split()[0], os.cpu_count())"],
+        capture_output=True,
+        text=True,
+        env={},
+    )
+    print(
+        f"interpreter {args.python}: Python {proc.stdout.split()[0]}, {proc.stdout.split()[1]} cores; "
+        f"{args.jobs} jobs per question"
+    )
     unstable = []
     for q in questions:
         if q["kind"] != "prediction" or (args.only and q["slug"] not in args.only):

@@ -47,7 +47,7 @@ def load(path: Path) -> str:
     from io import StringIO
 
     out = StringIO()
-    call_command("loadcontent", str(path), stdout=out)
+    call_command("loadcontent", str(path), stdout=out, verbosity=2)
     return out.getvalue()
 
 

@@ -14,13 +14,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", nargs="?", default=str(settings.CONTENT_DIR))
 
-    def handle(self, *args: object, path: str, **options: object) -> None:
+    def handle(self, *args: object, path: str, **options: int) -> None:
         try:
             summary = content_load(root=Path(path))
         except ContentError as error:
             raise CommandError(f"{error}\nNothing was changed.") from None
-        for label in summary.created:
-            self.stdout.write(f"created {label}")
+        if options["verbosity"] >= 2:
+            for label in summary.created:
+                self.stdout.write(f"created {label}")
         for label in summary.updated:
             self.stdout.write(f"updated {label}")
         for label in summary.orphans:
