@@ -249,10 +249,25 @@ class Jail:
             parts.append(f"uid-{self.uid}")
         return "+".join(parts)
 
-    def _argv(self, limits: Limits, seccomp_fd: int, source_fd: int, status_fd: int) -> list[str]:
+    def _argv(
+        self,
+        limits: Limits,
+        seccomp_fd: int,
+        source_fd: int,
+        status_fd: int,
+        *,
+        slot_netns: bool = False,
+    ) -> list[str]:
+        # With slot_netns the spawner has already put us in the slot's own empty network
+        # namespace (see spawner.py): every other namespace is still new for this run.
+        if slot_netns:
+            unshare = ["--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts"]
+            unshare.append("--unshare-cgroup")
+        else:
+            unshare = ["--unshare-all"]
         argv = [
             BWRAP,
-            "--unshare-all",
+            *unshare,
             "--unshare-user",
             "--disable-userns",
             "--die-with-parent",
@@ -451,7 +466,7 @@ class Jail:
         devnull = os.open(os.devnull, os.O_RDONLY)
         request = {
             # The spawner's child gets the fds below as 0-5, so bwrap is told 3, 4 and 5.
-            "argv": self._argv(limits, 3, 4, 5),
+            "argv": self._argv(limits, 3, 4, 5, slot_netns=True),
             "uid": self.uid,
             "gid": self.gid,
             "privileged": self.privileged,
