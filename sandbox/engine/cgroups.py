@@ -19,6 +19,9 @@ V1_CONTROLLERS = ("memory", "pids", "cpuacct", "freezer")
 # The outer bwrap and bwrap's PID 1 are tasks of the slot too.
 BWRAP_TASKS = 4
 FORCE_EMPTY_BYTES = 32 * 1024 * 1024
+# Trusted launcher-side tasks that live in a slot's cgroups on purpose (the per-slot spawner,
+# see spawner.py), by cgroup name: never killed by kill_all, never "left over".
+_exempt: dict[str, set[int]] = {}
 
 
 @dataclass
@@ -250,12 +253,21 @@ class SlotCgroup:
             return usage
         return Usage()
 
+    def exempt(self, pid: int, on: bool = True) -> None:
+        """Mark (or unmark) a trusted task of ours that lives in the slot's cgroups."""
+        pids = _exempt.setdefault(self.name, set())
+        if on:
+            pids.add(pid)
+        else:
+            pids.discard(pid)
+
     def pids(self) -> set[int]:
+        """Tasks in the slot, apart from the exempt ones: what must die between runs."""
         found: set[int] = set()
         for d in self.dirs.values():
             with contextlib.suppress(OSError, ValueError):
                 found.update(int(p) for p in _read(d / "cgroup.procs").split())
-        return found
+        return found - _exempt.get(self.name, set())
 
     def kill_all(self, timeout: float = 5.0) -> bool:
         """SIGKILL every task in the slot, freezing first so a fork cannot outrun the kill.
@@ -297,6 +309,9 @@ class SlotCgroup:
 
     def remove(self) -> None:
         """Remove the slot's directories entirely (tests, shutdown)."""
+        for pid in _exempt.pop(self.name, set()):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
         self.kill_all()
         for d in list(self.dirs.values()):
             for _ in range(50):

@@ -9,7 +9,10 @@ import os
 import resource
 import selectors
 import signal
+import socket
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +29,11 @@ BASE_UID = 61000
 FLOOD_FACTOR = 10
 # Grace after the sandbox's main process exits for pipes to reach EOF and tasks to vanish.
 DRAIN_SECONDS = 1.0
+
+# Seconds to wait for the spawner to report that bwrap and its orphans are reaped, after
+# they were killed; past that the spawner is presumed stuck and replaced.
+SPAWNER_WAIT_SECONDS = 5.0
+SPAWNER = str(Path(__file__).with_name("spawner.py"))
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -89,6 +97,126 @@ def become_subreaper() -> None:
     _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
+class _Spawner:
+    """Launcher side of spawner.py: one per slot cgroup per process, started on first use."""
+
+    def __init__(self, cgroup: SlotCgroup) -> None:
+        self.cgroup = cgroup
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    *("-I", "-S", "-B", SPAWNER),
+                    *(str(theirs.fileno()), str(os.getpid()), *cgroup.procs_files),
+                ],
+                env={},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                cwd="/",
+            )
+        self.sock = ours
+        # Exempt before it joins the slot, so no kill_all can ever take it for a leftover.
+        cgroup.exempt(self.proc.pid)
+        self.sock.settimeout(SPAWNER_WAIT_SECONDS)
+        try:
+            ready = self.sock.recv(64)
+        except OSError:
+            ready = b""
+        if ready != b"ready":
+            self.close()
+            raise OSError("the per-slot spawner did not start")
+        self.thread = threading.get_ident()
+
+    @property
+    def alive(self) -> bool:
+        # Its parent-death signal follows the thread that started it.
+        return self.proc.poll() is None and self.thread in {t.ident for t in threading.enumerate()}
+
+    def spawn(self, request: dict, fds: list[int]) -> int:
+        """Start bwrap; its pidfd. fds become 0, 1, 2, 3, ... in the new process."""
+        self.sock.settimeout(SPAWNER_WAIT_SECONDS)
+        socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
+        reply, pidfds, _flags, _addr = socket.recv_fds(self.sock, 4096, 1)
+        if reply != b"started" or len(pidfds) != 1:
+            for fd in pidfds:
+                os.close(fd)
+            raise OSError(reply.decode("utf-8", "replace") or "the spawner died")
+        return pidfds[0]
+
+    def returncode(self, timeout: float) -> int | None:
+        """bwrap's exit status once it and every orphan it left are reaped; None if not yet."""
+        self.sock.settimeout(timeout)
+        try:
+            reply = self.sock.recv(4096)
+        except (TimeoutError, BlockingIOError):
+            return None
+        except OSError:
+            reply = b""
+        if not reply:  # the spawner died (killed, OOM); its bwrap died with it
+            self.close()
+            return -signal.SIGKILL
+        return int(json.loads(reply)["returncode"])
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+        self.proc.wait()
+        self.cgroup.exempt(self.proc.pid, on=False)
+
+
+_spawners: dict[str, _Spawner] = {}
+_spawners_lock = threading.Lock()
+
+
+def _spawner_for(cgroup: SlotCgroup) -> _Spawner:
+    with _spawners_lock:
+        spawner = _spawners.get(cgroup.name)
+        if spawner is None or not spawner.alive:
+            if spawner is not None:
+                spawner.close()
+            spawner = _spawners[cgroup.name] = _Spawner(cgroup)
+        return spawner
+
+
+class _SpawnedProcess:
+    """The parts of Popen the monitor uses, for a bwrap started by the spawner."""
+
+    def __init__(self, spawner: _Spawner, pidfd: int, stdout: int, stderr: int) -> None:
+        self.spawner = spawner
+        self.pidfd = pidfd
+        self.stdout = open(stdout, "rb", buffering=0)  # noqa: SIM115 - closed by _run
+        self.stderr = open(stderr, "rb", buffering=0)  # noqa: SIM115
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.spawner.returncode(timeout=0.0)
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            self.returncode = self.spawner.returncode(timeout=SPAWNER_WAIT_SECONDS)
+        if self.returncode is None:  # stuck: replace the spawner (kills what it holds)
+            self.spawner.close()
+            self.returncode = -signal.SIGKILL
+        return self.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, OSError):
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+
+    def close(self) -> None:
+        os.close(self.pidfd)
+
+
+def _use_spawner() -> bool:
+    return os.environ.get("SANDBOX_NO_SPAWNER", "") not in ("1", "true", "yes")
+
+
 class Jail:
     """One worker slot's sandbox: its uid, its cgroups, its bwrap command line."""
 
@@ -121,10 +249,25 @@ class Jail:
             parts.append(f"uid-{self.uid}")
         return "+".join(parts)
 
-    def _argv(self, limits: Limits, seccomp_fd: int, source_fd: int, status_fd: int) -> list[str]:
+    def _argv(
+        self,
+        limits: Limits,
+        seccomp_fd: int,
+        source_fd: int,
+        status_fd: int,
+        *,
+        slot_netns: bool = False,
+    ) -> list[str]:
+        # With slot_netns the spawner has already put us in the slot's own empty network
+        # namespace (see spawner.py): every other namespace is still new for this run.
+        if slot_netns:
+            unshare = ["--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts"]
+            unshare.append("--unshare-cgroup")
+        else:
+            unshare = ["--unshare-all"]
         argv = [
             BWRAP,
-            "--unshare-all",
+            *unshare,
             "--unshare-user",
             "--disable-userns",
             "--die-with-parent",
@@ -182,8 +325,7 @@ class Jail:
         argv += ["--", self.interpreter, "-I", "-S", "-B", "-u", SCRIPT]
         return argv
 
-    def _child_setup(self, limits: Limits, procs_files: list[str]) -> Callable[[], None]:
-        uid, gid, privileged = self.uid, self.gid, self.privileged
+    def _rlimits(self, limits: Limits, memory_cgroup: bool) -> list[tuple[int, int, int]]:
         tasks = limits.processes + BWRAP_TASKS
         rlimits = [
             (
@@ -195,18 +337,23 @@ class Jail:
             (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
             (resource.RLIMIT_CORE, 0, 0),
         ]
-        if privileged:
+        if self.privileged:
             rlimits.append((resource.RLIMIT_NPROC, tasks, tasks))
         else:
             # Without a uid of our own RLIMIT_NPROC counts the user's other processes too.
             mine = _count_processes_of(os.getuid())
             rlimits.append((resource.RLIMIT_NPROC, mine + tasks, mine + tasks))
-        if not procs_files:
+        if not memory_cgroup:
             # No memory cgroup: fall back to address space, with small thread stacks so that
             # a hundred threads still fit.
             address_space = limits.memory_bytes + 128 * 1024 * 1024
             rlimits.append((resource.RLIMIT_AS, address_space, address_space))
             rlimits.append((resource.RLIMIT_STACK, 2 * 1024 * 1024, 2 * 1024 * 1024))
+        return rlimits
+
+    def _child_setup(self, limits: Limits, procs_files: list[str]) -> Callable[[], None]:
+        uid, gid, privileged = self.uid, self.gid, self.privileged
+        rlimits = self._rlimits(limits, bool(procs_files))
         prctl = _prctl
 
         def setup() -> None:
@@ -231,12 +378,19 @@ class Jail:
     def run(self, source: str, limits: Limits) -> Outcome:
         outcome = Outcome()
         procs_files: list[str] = []
+        spawner: _Spawner | None = None
         if self.cgroup is not None:
             if not self.cgroup.kill_all(timeout=2.0):
                 outcome.infra_error = "tasks of an earlier run could not be stopped"
                 return outcome
+            if self.cgroup.kind == "v1" and _use_spawner():
+                # v2 creates a fresh cgroup per repetition (and could use CLONE_INTO_CGROUP
+                # instead); without cgroups nothing is migrated, so nothing to save there.
+                with contextlib.suppress(OSError):
+                    spawner = _spawner_for(self.cgroup)
             try:
-                self.cgroup.prepare(limits.memory_bytes, limits.processes)
+                # The spawner is one more task in the slot's pids cgroup: not the snippet's.
+                self.cgroup.prepare(limits.memory_bytes, limits.processes + (spawner is not None))
             except OSError as exc:
                 outcome.infra_error = f"cannot configure the cgroup: {exc}"
                 return outcome
@@ -246,7 +400,14 @@ class Jail:
         status_read, status_write = os.pipe()
         try:
             return self._run(
-                outcome, limits, procs_files, seccomp_fd, source_fd, status_read, status_write
+                outcome,
+                limits,
+                procs_files,
+                spawner,
+                seccomp_fd,
+                source_fd,
+                status_read,
+                status_write,
             )
         finally:
             for fd in (seccomp_fd, source_fd, status_read, status_write):
@@ -260,16 +421,83 @@ class Jail:
         outcome: Outcome,
         limits: Limits,
         procs_files: list[str],
+        spawner: _Spawner | None,
         seccomp_fd: int,
         source_fd: int,
         status_read: int,
         status_write: int,
     ) -> Outcome:
-        argv = self._argv(limits, seccomp_fd, source_fd, status_write)
         rusage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
+        proc: subprocess.Popen | _SpawnedProcess | None = None
+        if spawner is not None:
+            proc = self._spawn(spawner, limits, seccomp_fd, source_fd, status_write)
+            started = time.monotonic() if proc is None else started
+        if proc is None:
+            proc = self._popen(outcome, limits, procs_files, seccomp_fd, source_fd, status_write)
+            if proc is None:
+                return outcome
+        os.close(status_write)
+        out, err = _Stream(limits.output_bytes), _Stream(limits.output_bytes)
+        streams = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}
         try:
-            proc = subprocess.Popen(
+            self._monitor(proc, outcome, limits, streams, started)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+            if isinstance(proc, _SpawnedProcess):
+                proc.close()
+        return self._finish(outcome, proc.returncode, status_read, out, err, rusage_before)
+
+    def _spawn(
+        self,
+        spawner: _Spawner,
+        limits: Limits,
+        seccomp_fd: int,
+        source_fd: int,
+        status_write: int,
+    ) -> _SpawnedProcess | None:
+        """bwrap started by the slot's spawner, or None (spawner gone: use Popen instead)."""
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        request = {
+            # The spawner's child gets the fds below as 0-5, so bwrap is told 3, 4 and 5.
+            "argv": self._argv(limits, 3, 4, 5, slot_netns=True),
+            "uid": self.uid,
+            "gid": self.gid,
+            "privileged": self.privileged,
+            "rlimits": self._rlimits(limits, memory_cgroup=True),
+        }
+        try:
+            pidfd = spawner.spawn(
+                request, [devnull, out_write, err_write, seccomp_fd, source_fd, status_write]
+            )
+        except OSError:
+            spawner.close()
+            os.close(out_read)
+            os.close(err_read)
+            return None
+        finally:
+            for fd in (devnull, out_write, err_write):
+                os.close(fd)
+        return _SpawnedProcess(spawner, pidfd, out_read, err_read)
+
+    def _popen(
+        self,
+        outcome: Outcome,
+        limits: Limits,
+        procs_files: list[str],
+        seccomp_fd: int,
+        source_fd: int,
+        status_write: int,
+    ) -> subprocess.Popen | None:
+        argv = self._argv(limits, seccomp_fd, source_fd, status_write)
+        try:
+            return subprocess.Popen(
                 argv,
                 executable=BWRAP,
                 env={},  # bwrap's own PID 1 would otherwise keep our environment readable
@@ -283,23 +511,22 @@ class Jail:
             )
         except (OSError, subprocess.SubprocessError) as exc:
             outcome.infra_error = f"cannot start bwrap: {exc}"
-            return outcome
-        os.close(status_write)
-        out, err = _Stream(limits.output_bytes), _Stream(limits.output_bytes)
-        streams = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}
-        try:
-            self._monitor(proc, outcome, limits, streams, started)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
-            proc.stderr.close()
+            return None
+
+    def _finish(
+        self,
+        outcome: Outcome,
+        returncode: int,
+        status_read: int,
+        out: _Stream,
+        err: _Stream,
+        rusage_before: resource.struct_rusage,
+    ) -> Outcome:
         status = _read_all(status_read)
         self._clean_up(outcome)
         outcome.stdout, outcome.stdout_truncated = bytes(out.kept), out.truncated
         outcome.stderr, outcome.stderr_truncated = bytes(err.kept), err.truncated
-        self._decode_exit(outcome, proc.returncode, status)
+        self._decode_exit(outcome, returncode, status)
         if self.cgroup is not None:
             usage = self.cgroup.usage()
             outcome.user_seconds = usage.user_seconds or 0.0
@@ -315,7 +542,7 @@ class Jail:
 
     def _monitor(
         self,
-        proc: subprocess.Popen,
+        proc: subprocess.Popen | _SpawnedProcess,
         outcome: Outcome,
         limits: Limits,
         streams: dict[int, _Stream],
@@ -325,7 +552,8 @@ class Jail:
         for fd in streams:
             os.set_blocking(fd, False)
             selector.register(fd, selectors.EVENT_READ)
-        pidfd = os.pidfd_open(proc.pid)
+        spawned = isinstance(proc, _SpawnedProcess)
+        pidfd = os.dup(proc.pidfd) if spawned else os.pidfd_open(proc.pid)
         selector.register(pidfd, selectors.EVENT_READ)
         deadline = started + limits.wall_seconds
         next_cpu_check = started + 0.1
@@ -384,7 +612,7 @@ class Jail:
         if not outcome.wall_seconds:
             outcome.wall_seconds = time.monotonic() - started
 
-    def _kill(self, proc: subprocess.Popen) -> None:
+    def _kill(self, proc: subprocess.Popen | _SpawnedProcess) -> None:
         # bwrap's PID 1 dies with it (--die-with-parent) and takes the pid namespace along;
         # the cgroup kill catches anything that slipped out of the namespace's reach.
         with contextlib.suppress(ProcessLookupError):
