@@ -281,3 +281,8 @@ NOTIFY_RATE_WINDOW_SECONDS = env_int("NOTIFY_RATE_WINDOW_SECONDS", 3600, minimum
 NOTIFY_RATE_PER_IP = env_int("NOTIFY_RATE_PER_IP", 10, minimum=1)
 NOTIFY_RATE_PER_ADDRESS = env_int("NOTIFY_RATE_PER_ADDRESS", 3, minimum=1)
 UNSUBSCRIBE_MAILTO = env_str("UNSUBSCRIBE_MAILTO", "unsubscribe@lockstep.localhost")
+
+# Account email verification (accounts/): the link expires; the profile's "resend" button is
+# rate-limited per account, so it cannot be used to flood a mailbox.
+ACCOUNT_VERIFY_MAX_AGE = env_int("ACCOUNT_VERIFY_MAX_AGE", 3 * 24 * 3600, minimum=60)
+ACCOUNT_VERIFY_RESEND_PER_HOUR = env_int("ACCOUNT_VERIFY_RESEND_PER_HOUR", 3, minimum=1)

@@ -15,7 +15,10 @@ class Subscriber(models.Model):
     class Source(models.TextChoices):
         HOME_FORM = "home", "Form on the home page"
         LESSON_FORM = "lesson", "Form at the end of a lesson"
-        ONE_CLICK = "account", "One click while logged in"
+        # Before account addresses were verified: the click was taken as proof of the address.
+        ONE_CLICK = "account", "One click while logged in, address not verified (before verification)"
+        ONE_CLICK_VERIFIED = "account-verified", "One click while logged in with a verified address"
+        ONE_CLICK_OPT_IN = "account-optin", "One click while logged in, then the emailed link"
 
     # Stored lowercased, so one person cannot hold two rows that differ only by case.
     email = models.EmailField(unique=True)
@@ -44,7 +47,7 @@ class Subscriber(models.Model):
     consent_at = models.DateTimeField(null=True, blank=True)
     consent_version = models.CharField(max_length=40, blank=True)
     consent_text = models.TextField(blank=True)
-    consent_source = models.CharField(max_length=10, choices=Source.choices, blank=True)
+    consent_source = models.CharField(max_length=20, choices=Source.choices, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "track"])]

@@ -2,15 +2,21 @@
 
 from django.db.models import Q, QuerySet
 
+from accounts.selectors import email_verified
 from notifications.models import Subscriber
 from quizzes.models import PracticeTest, Status
 
 
 def subscriber_for_user(user) -> Subscriber | None:
+    """The user's subscription: the row linked to the account, else the one for its verified address.
+
+    An unverified address is matched to nothing: anyone can sign up with anyone's address, and
+    must not learn from the profile whether that address is subscribed, or unsubscribe it.
+    """
     if not user.is_authenticated:
         return None
     linked = Subscriber.objects.select_related("track").filter(user=user).first()
-    if linked or not user.email:
+    if linked or not email_verified(user):
         return linked
     return Subscriber.objects.select_related("track").filter(email=user.email.strip().lower()).first()
 

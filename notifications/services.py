@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.selectors import email_verified
 from notifications import emails
 from notifications.consent import current_consent
 from notifications.models import Delivery, Subscriber
@@ -79,8 +80,17 @@ def subscription_confirm(*, subscriber: Subscriber) -> bool:
     return subscriber.is_confirmed
 
 
-def subscription_subscribe_account(*, user, track: Track | None) -> Subscriber:
-    """One click while logged in: the account's address is confirmed at once (see README)."""
+def subscription_subscribe_account(*, user, track: Track | None) -> bool:
+    """One click while logged in; True if subscribed at once, False if a confirmation is on its way.
+
+    Immediate only when the account's address is verified (accounts/): being logged in proves
+    nothing about an address nobody verified. Otherwise it is the anonymous double opt-in to that
+    address, with the same work and the same emails, so it tells the account nothing about
+    whether the address was subscribed already.
+    """
+    if not email_verified(user):
+        subscription_request(email=user.email, track=track, source=Subscriber.Source.ONE_CLICK_OPT_IN)
+        return False
     now = timezone.now()
     email = email_normalize(user.email)
     with transaction.atomic():
@@ -94,10 +104,10 @@ def subscription_subscribe_account(*, user, track: Track | None) -> Subscriber:
         if not subscriber.is_confirmed:
             subscriber.status = Subscriber.Status.CONFIRMED
             subscriber.confirmed_at = now
-        for name, value in _consent_fields(Subscriber.Source.ONE_CLICK, now).items():
+        for name, value in _consent_fields(Subscriber.Source.ONE_CLICK_VERIFIED, now).items():
             setattr(subscriber, name, value)
         subscriber.save()
-    return subscriber
+    return True
 
 
 def subscription_unsubscribe(*, subscriber: Subscriber) -> None:

@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from accounts.selectors import email_verified
 from notifications import selectors, services
 from notifications.consent import current_consent
 from notifications.forms import AccountSubscribeForm, SubscribeForm
@@ -22,6 +23,9 @@ DONE_TEXT = (
     "Nothing is sent to it until the link is clicked."
 )
 LIMITED_TEXT = "Too many sign-up attempts. Please wait an hour and try again."
+ACCOUNT_DONE_TEXT = (
+    "Check your inbox to confirm: we sent a link to your account's address. Launch emails start once it is opened."
+)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -49,8 +53,9 @@ def signup_context(request: HttpRequest, *, source: str, form=None, done: bool =
         "one_click": _can_one_click(request),
         "account_subscriber": selectors.subscriber_for_user(request.user),
         "consent_text": current_consent()[1],
+        "email_verified": email_verified(request.user),
         "subscribe_done": done,
-        "done_text": DONE_TEXT,
+        "done_text": ACCOUNT_DONE_TEXT if _can_one_click(request) else DONE_TEXT,
     }
 
 
@@ -107,16 +112,38 @@ def _done(request: HtmxHttpRequest, source: str) -> HttpResponse:
 @login_required
 @require_POST
 def subscribe_account(request: HtmxHttpRequest) -> HttpResponse:
-    """One click for a logged-in user, from the home page, a lesson or the profile."""
+    """One click for a logged-in user, from the home page, a lesson or the profile.
+
+    Immediate for a verified address; otherwise it mails a confirmation link, so it counts
+    against the address's rate limit like the anonymous form.
+    """
     form = AccountSubscribeForm(request.POST)
     if not _can_one_click(request) or not form.is_valid():
         messages.error(request, "Your account has no email address to write to.")
         return HttpResponseRedirect(reverse("profile"), status=303)
-    services.subscription_subscribe_account(user=request.user, track=form.cleaned_data["track"])
+    source = form.cleaned_data["source"] or "account"
+    if not email_verified(request.user) and not rate_limit_allows(
+        scope="address",
+        ident=services.email_normalize(request.user.email),
+        limit=settings.NOTIFY_RATE_PER_ADDRESS,
+        window=settings.NOTIFY_RATE_WINDOW_SECONDS,
+    ):
+        if request.htmx:
+            form.add_error(None, LIMITED_TEXT)
+            return _form_reply(request, signup_context(request, source=source, form=form), status=429)
+        messages.error(request, LIMITED_TEXT)
+        return HttpResponseRedirect(_next_url(request), status=303)
+    subscribed = services.subscription_subscribe_account(user=request.user, track=form.cleaned_data["track"])
     if request.htmx:
-        context = signup_context(request, source=form.cleaned_data["source"] or "account")
-        return render(request, "notifications/subscribe.html#subscribe-form", context)
-    messages.success(request, "Subscribed: we will email you when a practice test launches.")
+        return render(
+            request,
+            "notifications/subscribe.html#subscribe-form",
+            signup_context(request, source=source, done=not subscribed),
+        )
+    if subscribed:
+        messages.success(request, "Subscribed: we will email you when a practice test launches.")
+    else:
+        messages.success(request, ACCOUNT_DONE_TEXT)
     return HttpResponseRedirect(_next_url(request), status=303)
 
 

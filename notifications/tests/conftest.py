@@ -89,3 +89,12 @@ def wait_for_mail(mail_dir: Path, recipients: set[str], *, count: int, timeout: 
         time.sleep(0.1)
     time.sleep(settle)
     return [m for m in mailbox(mail_dir) if m["To"] in recipients]
+
+
+@pytest.fixture
+def verified_learner(learner):
+    """The learner after opening the verification link: one click subscribes them at once."""
+    from accounts.services import email_verify
+
+    email_verify(user=learner)
+    return learner

@@ -1,0 +1,42 @@
+"""Signed, expiring email-verification links.
+
+The token names the account and a keyed fingerprint of the address it was sent to, so a link
+stops working once the account's address changes, and the address itself is not in the URL.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.utils.crypto import salted_hmac
+
+# Distinct from the subscription salts: a subscription link is never an account verification.
+_VERIFY_SALT = "accounts.verify_email"
+
+
+class InvalidToken(Exception):
+    def __init__(self, *, expired: bool) -> None:
+        self.expired = expired
+        super().__init__("expired" if expired else "invalid")
+
+
+def _fingerprint(email: str) -> str:
+    return salted_hmac(_VERIFY_SALT, email.strip().lower()).hexdigest()[:20]
+
+
+def verify_token(user) -> str:
+    return signing.TimestampSigner(salt=_VERIFY_SALT).sign(f"{user.pk}.{_fingerprint(user.email)}")
+
+
+def user_from_verify_token(token: str):
+    """The account the link was sent for, while its address is still the one the link was sent to."""
+    try:
+        value = signing.TimestampSigner(salt=_VERIFY_SALT).unsign(token, max_age=settings.ACCOUNT_VERIFY_MAX_AGE)
+    except signing.SignatureExpired:
+        raise InvalidToken(expired=True) from None
+    except signing.BadSignature:
+        raise InvalidToken(expired=False) from None
+    pk, _, fingerprint = value.partition(".")
+    user = get_user_model().objects.filter(pk=pk, is_active=True).first() if pk.isdigit() else None
+    if user is None or not user.email or _fingerprint(user.email) != fingerprint:
+        raise InvalidToken(expired=False)
+    return user
