@@ -63,9 +63,6 @@ def environment_line(report: dict[str, Any] | None) -> str:
     parts = [f"{env.get('implementation', 'Python')} {env.get('version', '')}", f"{env.get('cores')} cores", gil]
     if env.get("isolation"):
         parts.append(env["isolation"])
-    noise = (report or {}).get("noise") or {}
-    if noise.get("noisy"):
-        parts.append("the host was busy during this run")
     return " · ".join(parts)
 
 

@@ -9,6 +9,10 @@ from quizzes.models import Answer, Question
 pytestmark = pytest.mark.django_db
 
 
+# The sandbox slot of direct engine calls in this module; the suite's workers use 0-1 and 8.
+SLOT = 5
+
+
 def choice_pk(slug: str, order: int) -> str:
     return str(Question.objects.get(slug=slug).choices.get(order=order).pk)
 
@@ -150,3 +154,28 @@ def wait_for_verdict(client, answer: Answer, timeout: float = 60) -> Answer:
         assert "Queued" in response.text or "Running:" in response.text
         time.sleep(0.3)
     raise AssertionError(f"no verdict within {timeout} s: run {answer.run.status if answer.run else None}")
+
+
+def test_a_measurement_taken_on_a_busy_machine_says_so(client, bank):
+    from django.utils import timezone
+
+    from quizzes.services import question_job
+    from sandbox.engine import run_job
+    from sandbox.models import Run
+
+    question = Question.objects.get(slug="threads-vs-sequential")
+    # A real measurement from the sandbox, then marked as taken while the host was busy.
+    report = run_job(question_job(question), slot=SLOT).to_dict()
+    report["noise"]["noisy"] = True
+    run = Run.objects.create(
+        queue="timing", job={}, fingerprint="x", status="finished", report=report, finished_at=timezone.now()
+    )
+    client.post("/questions/gil-one-thread/", {"choice": choice_pk("gil-one-thread", 0)})  # starts the session
+    answer = Answer.objects.create(
+        question=question, session_key=client.session.session_key, prediction="same", run=run
+    )
+
+    page = client.get(answer.get_absolute_url())
+
+    assert "The machine was busy with other work during this measurement" in page.text
+    assert f"{report['environment']['cores']} cores · GIL on" in page.text
