@@ -3,9 +3,11 @@
 Starts the two workers `make run` starts (`runs` with one process per core, `timing` with one
 job at a time) against a fresh SQLite file, loads `content/`, then lets N simulated learners
 (threads with their own browser session, through the real views) each answer code-prediction
-questions and poll until the verdict, as the page does. Two rounds:
-- fresh: MEASUREMENT_REUSE_SECONDS=0, every answer queues its own run;
-- reuse: the default, a finished identical measurement from the last minutes answers at once.
+questions and poll until the verdict, as the page does. Three rounds:
+- no sharing: MEASUREMENT_REUSE_SECONDS=0, every answer queues its own run;
+- sharing, cold (the default settings, no earlier runs): an identical queued or running run is
+  shared, so a crowd on the same question queues one job;
+- sharing, warm: the same crowd again; finished measurements under 5 minutes old answer at once.
 
     REDIS_URL=redis://127.0.0.1:6379/12 python bench/crowd.py [learners]
 Environment: BENCH_SLOT_BASE (default 56). Needs a Redis db whose queues nobody else consumes.
@@ -28,6 +30,8 @@ LEARNERS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 SLOT_BASE = int(os.environ.get("BENCH_SLOT_BASE", "56"))
 
 os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
+# The learners are Django test clients inside this process.
+os.environ["ALLOWED_HOSTS"] = "testserver"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 sys.path.insert(0, str(ROOT))
 
@@ -107,7 +111,8 @@ def main() -> None:
     from django.conf import settings
 
     from config.celery import app
-    from quizzes.models import Question
+    from quizzes.models import Answer, Question
+    from sandbox.models import Run
 
     broker = redis.Redis.from_url(settings.REDIS_URL)
     if broker.llen("runs") or broker.llen("timing"):
@@ -123,9 +128,13 @@ def main() -> None:
             if time.monotonic() > deadline:
                 sys.exit("workers did not start; see var/bench-crowd-*.log")
         settings.MEASUREMENT_REUSE_SECONDS = 0
-        round_("fresh (no reuse)", questions)
+        round_("no sharing: every answer queues its own run", questions)
+        # Start the sharing rounds cold: no earlier measurement to lean on.
+        Answer.objects.all().delete()
+        Run.objects.all().delete()
         settings.MEASUREMENT_REUSE_SECONDS = 300
-        round_("reuse (measurements up to 5 min old answer at once)", questions)
+        round_("sharing, cold: identical queued or running runs are shared", questions)
+        round_("sharing, warm: the same crowd again, measurements under 5 min old answer at once", questions)
     finally:
         for process, _ in workers:
             process.send_signal(signal.SIGTERM)

@@ -15,7 +15,7 @@ from quizzes.models import Answer, PracticeTest, Question, Status
 from quizzes.spec import SpecError
 from sandbox.engine import Job, Variant
 from sandbox.models import Run
-from sandbox.selectors import run_recent_finished
+from sandbox.selectors import run_in_flight, run_recent_finished
 from sandbox.services import SandboxError, run_enqueue
 
 
@@ -85,9 +85,16 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
     """Attach a run to the answer: a recent identical one when allowed, else a freshly queued one."""
     job = question_job(answer.question)
     max_age = settings.MEASUREMENT_REUSE_SECONDS
-    recent = run_recent_finished(fingerprint=job.fingerprint(), max_age_seconds=max_age) if reuse and max_age else None
-    if recent is not None:
-        run, reused = recent, True
+    shared = None
+    if reuse and max_age:
+        # An identical run still queued or running is shared too, so a crowd arriving at once
+        # queues one job, not many; being a fresh measurement, it is not labelled as reused.
+        fingerprint = job.fingerprint()
+        shared = run_recent_finished(fingerprint=fingerprint, max_age_seconds=max_age) or run_in_flight(
+            fingerprint=fingerprint, max_age_seconds=max_age
+        )
+    if shared is not None:
+        run, reused = shared, shared.status == Run.Status.FINISHED
     else:
         queue = "timing" if answer.question.prediction_spec.is_timing else "runs"
         try:

@@ -35,3 +35,21 @@ def runs_of_owner(*, user=None, session_key: str = "", limit: int = 10):
     else:
         return Run.objects.none()
     return runs.order_by("-created_at")[:limit]
+
+
+def run_in_flight(*, fingerprint: str, max_age_seconds: int) -> Run | None:
+    """The newest queued or running run of the same job, created recently enough to be alive.
+
+    A learner whose prediction names the very job a queued run will measure can wait for that
+    run instead of queueing a duplicate behind it.
+    """
+    since = timezone.now() - timedelta(seconds=max_age_seconds)
+    return (
+        Run.objects.filter(
+            fingerprint=fingerprint,
+            status__in=[Run.Status.QUEUED, Run.Status.RUNNING],
+            created_at__gte=since,
+        )
+        .order_by("-created_at")
+        .first()
+    )

@@ -179,3 +179,20 @@ def test_a_measurement_taken_on_a_busy_machine_says_so(client, bank):
 
     assert "The machine was busy with other work during this measurement" in page.text
     assert f"{report['environment']['cores']} cores · GIL on" in page.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_learners_predicting_the_same_job_at_once_share_one_run(bank, celery_workers):
+    from django.test import Client
+
+    first, second = Client(), Client()
+    first.post("/questions/threads-vs-sequential/", {"prediction": "same"})
+    second.post("/questions/threads-vs-sequential/", {"prediction": "faster"})
+
+    answers = list(Answer.objects.order_by("created_at"))
+    assert len(answers) == 2
+    assert answers[0].run_id == answers[1].run_id
+    graded = [wait_for_verdict(client, answer) for client, answer in zip((first, second), answers, strict=True)]
+    assert graded[0].measured_bucket == graded[1].measured_bucket
+    for answer in graded:
+        assert answer.verdict == ("correct" if answer.prediction == answer.measured_bucket else "wrong")
