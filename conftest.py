@@ -20,6 +20,9 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent
+# Where this suite keeps its files (worker logs, captured email); LOCKSTEP_VAR_DIR lets two
+# suites share a checkout without sharing these, as it does for the test database.
+VAR = Path(os.environ.get("LOCKSTEP_VAR_DIR", ROOT / "var"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -68,10 +71,10 @@ class Workers:
     def __init__(self) -> None:
         self.suffix = uuid.uuid4().hex[:6]
         self.processes: dict[str, subprocess.Popen] = {}
-        self.log_dir = ROOT / "var" / "test-logs"
+        self.log_dir = VAR / "test-logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         # The workers write every email here (the file backend): locmem does not cross processes.
-        self.mail_dir = ROOT / "var" / "test-mail"
+        self.mail_dir = VAR / "test-mail"
         shutil.rmtree(self.mail_dir, ignore_errors=True)
         self.mail_dir.mkdir(parents=True)
 
