@@ -115,13 +115,19 @@ Text.
 """
 
 
-@pytest.fixture
-def bank(tmp_path: Path, db) -> Path:
-    """A small lesson and bank with fast snippets, loaded through loadcontent."""
-    track = tmp_path / "py"
+def write_content(root: Path, bank: str) -> Path:
+    """A track folder with the two-section lesson `locks` and the given bank beside it."""
+    track = root / "py"
     track.mkdir()
     (track / "track.yaml").write_text("title: Py\n")
     (track / "locks.md").write_text(LESSON)
-    (track / "locks.questions.yaml").write_text(BANK)
+    (track / "locks.questions.yaml").write_text(bank)
+    return root
+
+
+@pytest.fixture
+def bank(tmp_path: Path, db) -> Path:
+    """A small lesson and bank with fast snippets, loaded through loadcontent."""
+    write_content(tmp_path, BANK)
     call_command("loadcontent", str(tmp_path), verbosity=0)
     return tmp_path

@@ -8,25 +8,9 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from quizzes.models import Lesson, Question
+from quizzes.tests.conftest import write_content
 
 pytestmark = pytest.mark.django_db
-
-LESSON = """---
-title: Locks
-slug: locks
-order: 1
-summary: s
-status: published
----
-
-## Why locks
-
-Text.
-
-## Timing
-
-Text.
-"""
 
 BANK = """lesson: locks
 misconceptions:
@@ -68,12 +52,7 @@ questions:
 
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
-    track = tmp_path / "py"
-    track.mkdir()
-    (track / "track.yaml").write_text("title: Py\n")
-    (track / "locks.md").write_text(LESSON)
-    (track / "locks.questions.yaml").write_text(BANK)
-    return tmp_path
+    return write_content(tmp_path, BANK)
 
 
 def load(path: Path) -> str:
