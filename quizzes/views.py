@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quizzes import selectors, services
-from quizzes.models import Answer, PracticeTest, Question, Status
+from quizzes.models import Answer, Misconception, PracticeTest, Question, Status
 
 
 @require_GET
@@ -103,6 +103,13 @@ def _get_answer_for_learner(request: HttpRequest, pk: int) -> Answer:
 def _answer_context(answer: Answer) -> dict[str, object]:
     question = answer.question
     context = _question_context(question, answer=answer, selected=set(answer.selected))
+    if answer.verdict == Answer.Verdict.WRONG:
+        # Name the false belief behind a wrong answer: that is what the learner should unlearn.
+        if question.is_prediction:
+            tags = [question.prediction_spec.misconceptions.get(answer.prediction, "")]
+        else:
+            tags = [c.misconception for c in question.choices.all() if c.pk in answer.selected]
+        context["misconceptions"] = list(Misconception.objects.filter(tag__in=[t for t in tags if t]))
     if question.is_prediction:
         spec = question.prediction_spec
         context["predicted_bucket"] = spec.bucket(answer.prediction)

@@ -15,6 +15,7 @@ from quizzes.spec import Measurement, PredictionSpec
 
 register = template.Library()
 _FORMATTER = HtmlFormatter(nowrap=True)
+IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 _H2 = re.compile(r'(<h2 id="(?P<anchor>[^"]+)">.*?</h2>)')
 
 
@@ -60,7 +61,8 @@ def environment_line(report: dict[str, Any] | None) -> str:
     if not env:
         return ""
     gil = "GIL on" if env.get("gil_enabled", True) else "GIL off (free-threaded)"
-    parts = [f"{env.get('implementation', 'Python')} {env.get('version', '')}", f"{env.get('cores')} cores", gil]
+    implementation = IMPLEMENTATIONS.get(env.get("implementation", ""), env.get("implementation", "Python"))
+    parts = [f"{implementation} {env.get('version', '')}", f"{env.get('cores')} cores", gil]
     if env.get("isolation"):
         parts.append(env["isolation"])
     return " · ".join(parts)

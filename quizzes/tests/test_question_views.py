@@ -54,6 +54,7 @@ def test_a_wrong_choice_shows_its_feedback_and_the_right_one(client, bank):
     page = client.get(response["Location"])
     assert "✗ Not quite." in page.text
     assert "That would need no GIL." in page.text
+    assert "You may have been thinking: “More threads make pure-Python number crunching faster”" in page.text
     assert "One at a time" in page.text
     answer = Answer.objects.get()
     assert (answer.verdict, answer.confidence) == ("wrong", "sure")
@@ -99,6 +100,8 @@ def test_a_timing_prediction_is_stored_first_then_measured_and_graded(client, ba
     assert answer.verdict == ("correct" if answer.measured_bucket == "faster" else "wrong")
     page = client.get(response["Location"])
     assert "Median time of <code>threads</code>" in page.text
+    belief = "You may have been thinking: “More threads make pure-Python number crunching faster”"
+    assert (belief in page.text) == (answer.verdict == "wrong")
     assert "<svg" in page.text
     assert "cores" in page.text
 
