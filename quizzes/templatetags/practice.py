@@ -1,10 +1,12 @@
 """Template helpers for lessons and questions: highlighted snippets, charts, section links."""
 
+import datetime
 import re
 from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from pygments import highlight
@@ -71,3 +73,16 @@ def environment_line(report: dict[str, Any] | None) -> str:
 @register.filter
 def variant_label(name: str) -> str:
     return name.replace("_", " ").replace("-", " ")
+
+
+@register.filter
+def age(moment: datetime.datetime | None) -> str:
+    """How long ago, to the second under a minute: "40 s", "3 min", "2 h"."""
+    if moment is None:
+        return ""
+    seconds = max(0, int((timezone.now() - moment).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
