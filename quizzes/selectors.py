@@ -1,6 +1,6 @@
 """Reads that join several tables for the learner-facing pages."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -8,7 +8,11 @@ from quizzes.models import Answer, Lesson, Question, Status, Track
 
 
 def tracks_with_lessons() -> QuerySet[Track]:
-    published = Lesson.objects.published().only("slug", "title", "summary", "order", "words", "track_id")
+    published = (
+        Lesson.objects.published()
+        .only("slug", "title", "summary", "order", "words", "track_id")
+        .annotate(question_count=Count("questions", filter=Q(questions__status=Status.PUBLISHED)))
+    )
     return Track.objects.prefetch_related(Prefetch("lessons", queryset=published, to_attr="published_lessons"))
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from quizzes.markdown import render, render_document, sanitize
+from quizzes.models import Question
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,11 @@ def test_home_lists_the_track_and_its_lessons(client, loaded):
     assert response.status_code == 200
     assert "Python · Concurrency &amp; Parallelism" in response.text
     assert 'href="/python-concurrency/python-threading-and-the-gil/"' in response.text
+    count = Question.objects.published().filter(lesson__slug="python-threading-and-the-gil").count()
+    assert (
+        f'href="/practice/python-concurrency/python-threading-and-the-gil/">Practise: {count} questions'
+        in response.text
+    )
 
 
 def test_the_lesson_has_a_table_of_contents_linking_every_section(client, loaded):
