@@ -178,3 +178,15 @@ def test_an_unreachable_smtp_server_backs_off_then_fails_with_the_reason(live_te
     assert {row.status for row in rows} == {Delivery.Status.FAILED}
     assert all(row.attempts == 3 for row in rows)
     assert all("gave up after 3 attempts" in row.reason and "Connection refused" in row.reason for row in rows)
+
+
+def test_the_launch_subject_is_plain_text_not_html_escaped(live_test, mailoutbox):
+    live_test.title = "Locks & <queues>"
+    live_test.save()
+    subscriber_create("ada@example.com")
+    services.launch_fan_out(practice_test=live_test)
+
+    services.deliveries_send(practice_test=live_test, claim="task")
+
+    [message] = mailoutbox
+    assert message.subject == "New practice test: Locks & <queues>"
