@@ -8,6 +8,7 @@ import contextlib
 import datetime
 import logging
 import smtplib
+import socket
 from dataclasses import dataclass
 from functools import partial
 
@@ -34,6 +35,7 @@ SMTP_CONNECTION_ERRORS = (
     smtplib.SMTPConnectError,
     ConnectionError,
     TimeoutError,
+    socket.gaierror,  # the SMTP host's name did not resolve (DNS down or misconfigured)
 )
 
 
@@ -251,6 +253,10 @@ def deliveries_send(*, practice_test: PracticeTest, claim: str, batch_size: int 
                     result.retry_in = min(result.retry_in or 10**9, _backoff(delivery.attempts))
                 else:
                     _fail(delivery, claim, f"refused by the mail server: {error}", result)
+            except Exception as error:
+                # Not the server and not an SMTP reply (an address that cannot be encoded, a
+                # template error): fail this row, or it would stay claimed and stop the batch.
+                _fail(delivery, claim, f"{type(error).__name__}: {error}", result)
             else:
                 Delivery.objects.filter(pk=pk, claim=claim, status=Delivery.Status.SENDING).update(
                     status=Delivery.Status.SENT, sent_at=timezone.now(), reason=""

@@ -4,6 +4,7 @@ import datetime
 import socket
 
 import pytest
+from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from notifications import services
@@ -190,3 +191,39 @@ def test_the_launch_subject_is_plain_text_not_html_escaped(live_test, mailoutbox
 
     [message] = mailoutbox
     assert message.subject == "New practice test: Locks & <queues>"
+
+
+class _RefusesOneAddressBackend(locmem.EmailBackend):
+    """Stands in for a mail stack that raises something other than an SMTP error for one message."""
+
+    def send_messages(self, messages):
+        if any("bad@" in address for message in messages for address in message.to):
+            raise UnicodeEncodeError("ascii", "bad", 0, 1, "cannot encode the address")
+        return super().send_messages(messages)
+
+
+def test_an_unexpected_error_fails_its_row_only_and_the_batch_goes_on(live_test, mailoutbox, settings):
+    settings.EMAIL_BACKEND = f"{__name__}._RefusesOneAddressBackend"
+    for address in ["a@example.com", "bad@example.com", "c@example.com"]:
+        subscriber_create(address)
+    services.launch_fan_out(practice_test=live_test)
+
+    result = services.deliveries_send(practice_test=live_test, claim="task")
+
+    assert (result.sent, result.failed) == (2, 1)
+    assert sorted(m.to[0] for m in mailoutbox) == ["a@example.com", "c@example.com"]
+    bad = Delivery.objects.get(subscriber__email="bad@example.com")
+    assert bad.status == Delivery.Status.FAILED
+    assert "UnicodeEncodeError" in bad.reason
+
+
+def test_an_smtp_host_that_does_not_resolve_is_the_servers_problem(live_test, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_TIMEOUT = "smtp.lockstep.invalid", 1
+    subscriber_create("a@example.com")
+    services.launch_fan_out(practice_test=live_test)
+
+    result = services.deliveries_send(practice_test=live_test, claim="task")
+
+    assert (result.deferred, result.retry_in) == (1, settings.NOTIFY_RETRY_BASE_SECONDS)
+    assert Delivery.objects.get().status == Delivery.Status.PENDING
