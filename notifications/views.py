@@ -23,6 +23,7 @@ DONE_TEXT = (
     "Nothing is sent to it until the link is clicked."
 )
 LIMITED_TEXT = "Too many sign-up attempts. Please wait an hour and try again."
+TRACK_INVALID_TEXT = "That track is no longer offered. Choose one from the list and try again."
 ACCOUNT_DONE_TEXT = (
     "Check your inbox to confirm: we sent a link to your account's address. Launch emails start once it is opened."
 )
@@ -117,22 +118,20 @@ def subscribe_account(request: HtmxHttpRequest) -> HttpResponse:
     Immediate for a verified address; otherwise it mails a confirmation link, so it counts
     against the address's rate limit like the anonymous form.
     """
-    form = AccountSubscribeForm(request.POST)
-    if not _can_one_click(request) or not form.is_valid():
+    if not _can_one_click(request):
         messages.error(request, "Your account has no email address to write to.")
         return HttpResponseRedirect(reverse("profile"), status=303)
-    source = form.cleaned_data["source"] or "account"
+    form = AccountSubscribeForm(request.POST)
+    if not form.is_valid():
+        return _account_refusal(request, form, TRACK_INVALID_TEXT, status=400)
     if not email_verified(request.user) and not rate_limit_allows(
         scope="address",
         ident=services.email_normalize(request.user.email),
         limit=settings.NOTIFY_RATE_PER_ADDRESS,
         window=settings.NOTIFY_RATE_WINDOW_SECONDS,
     ):
-        if request.htmx:
-            form.add_error(None, LIMITED_TEXT)
-            return _form_reply(request, signup_context(request, source=source, form=form), status=429)
-        messages.error(request, LIMITED_TEXT)
-        return HttpResponseRedirect(_next_url(request), status=303)
+        return _account_refusal(request, form, LIMITED_TEXT, status=429)
+    source = form.cleaned_data["source"] or "account"
     subscribed = services.subscription_subscribe_account(user=request.user, track=form.cleaned_data["track"])
     if request.htmx:
         return render(
@@ -144,6 +143,15 @@ def subscribe_account(request: HtmxHttpRequest) -> HttpResponse:
         messages.success(request, "Subscribed: we will email you when a practice test launches.")
     else:
         messages.success(request, ACCOUNT_DONE_TEXT)
+    return HttpResponseRedirect(_next_url(request), status=303)
+
+
+def _account_refusal(request: HtmxHttpRequest, form: AccountSubscribeForm, text: str, *, status: int) -> HttpResponse:
+    if request.htmx:
+        form.add_error(None, text)
+        source = form.cleaned_data.get("source") or "account"
+        return _form_reply(request, signup_context(request, source=source, form=form), status=status)
+    messages.error(request, text)
     return HttpResponseRedirect(_next_url(request), status=303)
 
 

@@ -141,3 +141,23 @@ def test_the_confirmation_arrives_and_only_its_link_subscribes(celery_workers, d
     subscriber = Subscriber.objects.get(email=address)
     assert subscriber.status == Subscriber.Status.CONFIRMED
     assert subscriber.consent_source == Subscriber.Source.ONE_CLICK_OPT_IN
+
+
+@pytest.mark.django_db
+def test_a_track_that_no_longer_exists_is_named_as_the_problem(client, verified_learner):
+    client.force_login(verified_learner)
+
+    response = one_click(client, track=999_999)
+
+    assert response.status_code == 303
+    assert response["Location"] == "/accounts/profile/"
+    page = client.get("/accounts/profile/").text
+    assert "That track is no longer offered" in page
+    assert "no email address" not in page
+    assert not Subscriber.objects.exists()
+
+    response = one_click(client, track=999_999, htmx=True)
+
+    assert response.status_code == 400
+    assert "That track is no longer offered" in response.text
+    assert 'id="subscribe-form"' in response.text
