@@ -44,19 +44,20 @@ def _next_url(request: HttpRequest) -> str:
 
 def signup_context(request: HttpRequest, *, source: str, form=None, done: bool = False, track=None) -> dict:
     """What the subscribe partial needs, wherever it is drawn (home, lesson, its own page)."""
+    one_click = _can_one_click(request)
     if form is None:
         initial = {"source": source, "track": track}
-        form = AccountSubscribeForm(initial=initial) if _can_one_click(request) else SubscribeForm(initial=initial)
+        form = AccountSubscribeForm(initial=initial) if one_click else SubscribeForm(initial=initial)
     return {
         "form": form,
         "source": source,
         "next": request.get_full_path() if request.method == "GET" else _next_url(request),
-        "one_click": _can_one_click(request),
+        "one_click": one_click,
         "account_subscriber": selectors.subscriber_for_user(request.user),
         "consent_text": current_consent()[1],
         "email_verified": email_verified(request.user),
         "subscribe_done": done,
-        "done_text": ACCOUNT_DONE_TEXT if _can_one_click(request) else DONE_TEXT,
+        "done_text": ACCOUNT_DONE_TEXT if one_click else DONE_TEXT,
     }
 
 
