@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from accounts.models import email_normalize
+
 
 class SignupForm(forms.Form):
     """Email and password; the email is also the username, so people log in with it."""
@@ -21,7 +23,7 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email = email_normalize(self.cleaned_data["email"])
         users = get_user_model().objects
         if users.filter(email__iexact=email).exists() or users.filter(username__iexact=email).exists():
             raise forms.ValidationError("An account with this email already exists. Log in instead.")
@@ -47,4 +49,4 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.fields["username"].label = "Email"
 
     def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+        return email_normalize(self.cleaned_data["username"])

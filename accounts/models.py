@@ -4,6 +4,14 @@ from django.conf import settings
 from django.db import models
 
 
+def email_normalize(email: str) -> str:
+    """How every stored, compared, hashed or rate-limited address is written, in both apps.
+
+    One definition: two spellings would let one person hold two rows, or two rate-limit counters.
+    """
+    return email.strip().lower()
+
+
 class EmailAddress(models.Model):
     """The address a verification link was last sent for, and when its owner opened it.
 
@@ -28,4 +36,4 @@ class EmailAddress(models.Model):
         return self.email
 
     def is_verified_for(self, email: str) -> bool:
-        return self.verified_at is not None and self.email == email.strip().lower()
+        return self.verified_at is not None and self.email == email_normalize(email)

@@ -12,12 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import emails
-from accounts.models import EmailAddress
+from accounts.models import EmailAddress, email_normalize
 from accounts.selectors import email_verified
-
-
-def email_normalize(email: str) -> str:
-    return email.strip().lower()
 
 
 def account_create(*, email: str, password: str):

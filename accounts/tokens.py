@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.utils.crypto import salted_hmac
 
+from accounts.models import email_normalize
+
 # Distinct from the subscription salts: a subscription link is never an account verification.
 _VERIFY_SALT = "accounts.verify_email"
 
@@ -20,7 +22,7 @@ class InvalidToken(Exception):
 
 
 def _fingerprint(email: str) -> str:
-    return salted_hmac(_VERIFY_SALT, email.strip().lower()).hexdigest()[:20]
+    return salted_hmac(_VERIFY_SALT, email_normalize(email)).hexdigest()[:20]
 
 
 def verify_token(user) -> str:

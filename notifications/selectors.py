@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
+from accounts.models import email_normalize
 from accounts.selectors import email_verified
 from notifications.models import Subscriber
 from quizzes.models import PracticeTest, Status
@@ -18,7 +19,7 @@ def subscriber_for_user(user) -> Subscriber | None:
     linked = Subscriber.objects.select_related("track").filter(user=user).first()
     if linked or not email_verified(user):
         return linked
-    return Subscriber.objects.select_related("track").filter(email=user.email.strip().lower()).first()
+    return Subscriber.objects.select_related("track").filter(email=email_normalize(user.email)).first()
 
 
 def launches_for_user(user, *, limit: int = 5) -> list[PracticeTest]:

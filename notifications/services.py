@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import email_normalize
 from accounts.selectors import email_verified
 from notifications import emails
 from notifications.consent import current_consent
@@ -37,10 +38,6 @@ SMTP_CONNECTION_ERRORS = (
     TimeoutError,
     socket.gaierror,  # the SMTP host's name did not resolve (DNS down or misconfigured)
 )
-
-
-def email_normalize(email: str) -> str:
-    return email.strip().lower()
 
 
 def _consent_fields(source: str, now: datetime.datetime) -> dict:
