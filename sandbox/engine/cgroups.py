@@ -282,22 +282,41 @@ class SlotCgroup:
             with contextlib.suppress(OSError):
                 _write(v2 / "cgroup.kill", 1)
         freezer = self.dirs.get("freezer")
-        while True:
-            pids = self.pids()
-            if not pids:
-                return True
-            if freezer is not None:
-                with contextlib.suppress(OSError):
-                    _write(freezer / "freezer.state", "FROZEN")
-            for pid in self.pids():
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-            if freezer is not None:
+        # A launcher killed (or interrupted by a time-limit exception) between freeze and
+        # thaw leaves the slot frozen: every task that joins it later, the next spawner
+        # included, would stop dead (and a frozen task cannot even be killed). Thaw a slot
+        # found frozen, and always thaw on the way out.
+        frozen = freezer is not None and self._freezer_state(freezer) != "THAWED"
+        try:
+            while True:
+                pids = self.pids()
+                if not pids:
+                    return True
+                if freezer is not None:
+                    frozen = True
+                    with contextlib.suppress(OSError):
+                        _write(freezer / "freezer.state", "FROZEN")
+                for pid in self.pids():
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(pid, signal.SIGKILL)
+                if freezer is not None:
+                    with contextlib.suppress(OSError):
+                        _write(freezer / "freezer.state", "THAWED")
+                    frozen = False
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.002)
+        finally:
+            if frozen:
                 with contextlib.suppress(OSError):
                     _write(freezer / "freezer.state", "THAWED")
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.002)
+
+    @staticmethod
+    def _freezer_state(freezer: Path) -> str:
+        try:
+            return _read(freezer / "freezer.state").strip()
+        except OSError:
+            return "THAWED"
 
     def release(self) -> None:
         """Remove per-repetition directories (v2); v1 directories are kept for reuse."""

@@ -164,7 +164,10 @@ class _Spawner:
             self.sock.close()
         with contextlib.suppress(ProcessLookupError):
             self.proc.kill()
-        self.proc.wait()
+        # Bounded: a task stuck in a frozen cgroup cannot die; the worker must not hang on
+        # it. Once no longer exempt, the slot's next kill_all takes it like any leftover.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=SPAWNER_WAIT_SECONDS)
         self.cgroup.exempt(self.proc.pid, on=False)
 
 

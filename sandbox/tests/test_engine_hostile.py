@@ -432,3 +432,74 @@ def test_a_timed_out_run_reports_its_wall_time_near_the_limit() -> None:
     assert 1.0 <= rep.wall_seconds < 1.5
     assert "1 s" in report.message
     assert_slot_empty()
+
+
+def _slot_freezer() -> Path:
+    from sandbox.engine.cgroups import SlotCgroup
+
+    from .conftest import TEST_SLOT
+
+    freezer = SlotCgroup(TEST_SLOT).dirs.get("freezer")
+    if freezer is None:
+        pytest.skip("no cgroup v1 freezer on this machine")
+    return freezer
+
+
+def _run_guarded(seconds: float) -> Report | None:
+    """run("print('next')") on a thread; None if it has not come back within `seconds`."""
+    import threading
+
+    reports: list[Report] = []
+    thread = threading.Thread(target=lambda: reports.append(run("print('next')")), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return reports[0] if reports else None
+
+
+def test_a_slot_left_frozen_by_a_killed_launcher_still_runs() -> None:
+    # A worker killed (hard time limit, OOM) between kill_all's freeze and thaw leaves the
+    # slot's freezer FROZEN: a spawner or bwrap joining it stops dead and cannot be killed.
+    freezer = _slot_freezer()
+    (freezer / "freezer.state").write_text("FROZEN")
+    try:
+        report = _run_guarded(20.0)
+    finally:
+        state = (freezer / "freezer.state").read_text().strip()
+        (freezer / "freezer.state").write_text("THAWED")
+    assert report is not None, "the run hung on a frozen slot"
+    assert report.status is Status.OK and out(report) == "next\n", report.message
+    assert state == "THAWED"
+    assert_slot_empty(wait=2.0)
+
+
+def test_an_exception_in_the_middle_of_a_kill_leaves_the_slot_thawed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Celery's soft time limit raises wherever the worker is, e.g. between freeze and thaw.
+    from sandbox.engine.cgroups import SlotCgroup
+
+    from .conftest import TEST_SLOT
+
+    freezer = _slot_freezer()
+    cgroup = SlotCgroup(TEST_SLOT)
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        for procs in cgroup.procs_files:
+            Path(procs).write_text(str(sleeper.pid))
+
+        def interrupted(pid: int, sig: int) -> None:
+            raise RuntimeError("soft time limit")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "kill", interrupted)
+            with pytest.raises(RuntimeError):
+                cgroup.kill_all(timeout=1.0)
+        assert (freezer / "freezer.state").read_text().strip() == "THAWED"
+        assert cgroup.kill_all(timeout=2.0)
+        sleeper.wait(timeout=5)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        (freezer / "freezer.state").write_text("THAWED")
+    report = _run_guarded(20.0)
+    assert report is not None and out(report) == "next\n"
