@@ -25,6 +25,8 @@ from sandbox.services import SandboxError, run_enqueue
 
 logger = logging.getLogger(__name__)
 RATE_WINDOW_SECONDS = 60
+# Anonymous runs from one address may add up to this many learners' worth of the limit.
+ANONYMOUS_LEARNERS_PER_ADDRESS = 3
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -50,16 +52,28 @@ def _get_run_for_viewer(request: HttpRequest, run_id: uuid.UUID) -> Run:
     raise Http404("No such run")
 
 
-def _rate_limited(request: HttpRequest) -> bool:
-    """True when this learner (or anonymous session) started too many runs this minute."""
-    if request.user.is_authenticated:
-        who = f"user:{request.user.pk}"
-    else:
-        who = f"session:{_session_key(request)}"
+def _over_limit(who: str, limit: int) -> bool:
     key = f"playground-runs:{who}"
+    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
+    return cache.incr(key) > limit
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    """True when this learner (or anonymous session) started too many runs this minute.
+
+    A session costs nothing to replace (a client that drops its cookie gets a new one), so
+    anonymous runs also count against the client's address, with room for a few anonymous
+    learners behind one NAT (a classroom) before it says no.
+    """
+    limit = settings.PLAYGROUND_RUNS_PER_MINUTE
     try:
-        cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-        return cache.incr(key) > settings.PLAYGROUND_RUNS_PER_MINUTE
+        if request.user.is_authenticated:
+            return _over_limit(f"user:{request.user.pk}", limit)
+        address = request.META.get("REMOTE_ADDR", "")
+        # Both count every try: a new session does not reset the address's count.
+        over_session = _over_limit(f"session:{_session_key(request)}", limit)
+        over_address = _over_limit(f"ip:{address}", limit * ANONYMOUS_LEARNERS_PER_ADDRESS)
+        return over_session or over_address
     except Exception:  # cache (Redis) down: run_enqueue will say the runner is unavailable
         logger.warning("rate limit cache unavailable", exc_info=True)
         return False

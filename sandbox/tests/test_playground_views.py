@@ -155,6 +155,24 @@ def test_too_many_runs_a_minute_are_refused_with_the_code_kept(client, learner, 
     assert not Run.objects.exists()
 
 
+def test_anonymous_runs_are_limited_per_address_not_only_per_session(client, settings):
+    # Dropping the session cookie gives a new session: that must not reset the limit.
+    settings.PLAYGROUND_RUNS_PER_MINUTE = 2
+    address = "203.0.113.7"
+    key = f"playground-runs:ip:{address}"
+    cache.set(key, 2 * 3, timeout=60)  # three anonymous learners' worth already used
+    try:
+        response = client.post(
+            "/playground/", post_data("print('fresh session')"), REMOTE_ADDR=address
+        )
+    finally:
+        cache.delete(key)
+
+    assert response.status_code == 429
+    assert "You started 2 runs in the last minute" in response.content.decode()
+    assert not Run.objects.exists()
+
+
 def test_redis_down_at_submit_shows_a_message_and_keeps_the_code(client):
     with _DeadBroker():
         response = client.post("/playground/", post_data("print('kept')"))
