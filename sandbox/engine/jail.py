@@ -137,8 +137,15 @@ class _Spawner:
     def spawn(self, request: dict, fds: list[int]) -> int:
         """Start bwrap; its pidfd. fds become 0, 1, 2, 3, ... in the new process."""
         self.sock.settimeout(SPAWNER_WAIT_SECONDS)
-        socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
-        reply, pidfds, _flags, _addr = socket.recv_fds(self.sock, 4096, 1)
+        try:
+            socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
+            reply, pidfds, _flags, _addr = socket.recv_fds(self.sock, 4096, 1)
+        except BaseException:
+            # E.g. Celery's soft time limit between request and answer: the unread answer
+            # would be taken for the next run's, whose bwrap would then look dead at once.
+            # A new spawner instead (this one's bwrap dies with it).
+            self.close()
+            raise
         if reply != b"started" or len(pidfds) != 1:
             for fd in pidfds:
                 os.close(fd)

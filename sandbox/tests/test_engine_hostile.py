@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import socket
 import subprocess
 import textwrap
 import time
@@ -503,3 +504,33 @@ def test_an_exception_in_the_middle_of_a_kill_leaves_the_slot_thawed(
         (freezer / "freezer.state").write_text("THAWED")
     report = _run_guarded(20.0)
     assert report is not None and out(report) == "next\n"
+
+
+def test_an_exception_while_the_spawner_starts_bwrap_does_not_confuse_later_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Celery's soft time limit can raise between the request to the spawner and its answer;
+    # the unread answer must not be taken for the next run's (its bwrap would look dead).
+    from sandbox.engine import jail
+
+    real = socket.recv_fds
+    calls: list[int] = []
+
+    def interrupted(*args, **kwargs):
+        if not calls:
+            calls.append(1)
+            raise RuntimeError("soft time limit")
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jail.socket, "recv_fds", interrupted)
+        with pytest.raises(RuntimeError):
+            run("print('interrupted')")
+    if not calls:
+        pytest.skip("no per-slot spawner on this machine")
+    for _ in range(2):
+        report = run("import time\ntime.sleep(1.2)\nprint('whole run')\n")
+        rep = report.repetitions[0]
+        assert report.status is Status.OK, report.message
+        assert out(report) == "whole run\n" and rep.wall_seconds >= 1.2
+    assert_slot_empty(wait=2.0)
