@@ -9,6 +9,7 @@ import datetime
 import logging
 import smtplib
 import socket
+import time
 from dataclasses import dataclass
 from functools import partial
 
@@ -206,8 +207,18 @@ def _smtp_code(error: Exception) -> int | None:
     return getattr(error, "smtp_code", None)
 
 
-def deliveries_send(*, practice_test: PracticeTest, claim: str, batch_size: int | None = None) -> BatchResult:
-    """Send up to one batch of due launch emails for `practice_test`.
+def _batch_seconds() -> float:
+    # Redis redelivers a message left unacknowledged for visibility_timeout even while its worker
+    # is still busy with it. The rerun has the same task id, so it would take back this batch's
+    # in-flight row as its own and send it a second time. Stop well before that; the task queues
+    # the rest as a new message.
+    return settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] / 2
+
+
+def deliveries_send(
+    *, practice_test: PracticeTest, claim: str, batch_size: int | None = None, seconds: float | None = None
+) -> BatchResult:
+    """Send up to one batch of due launch emails for `practice_test`, for at most `seconds`.
 
     Each row is claimed (pending -> sending, conditional) just before its email goes out, so two
     workers given the same rows send each one once, and a worker killed mid-batch leaves at most
@@ -215,6 +226,7 @@ def deliveries_send(*, practice_test: PracticeTest, claim: str, batch_size: int 
     """
     result = BatchResult()
     batch_size = batch_size or settings.NOTIFY_BATCH_SIZE
+    deadline = time.monotonic() + (_batch_seconds() if seconds is None else seconds)
     deliveries_recover(practice_test=practice_test, claim=claim)
     candidates = list(
         Delivery.objects.filter(_due(), practice_test=practice_test)
@@ -259,6 +271,8 @@ def deliveries_send(*, practice_test: PracticeTest, claim: str, batch_size: int 
                     status=Delivery.Status.SENT, sent_at=timezone.now(), reason=""
                 )
                 result.sent += 1
+            if time.monotonic() >= deadline:
+                break
     finally:
         _close_quietly(connection)
     result.more = Delivery.objects.filter(_due(), practice_test=practice_test).exists()

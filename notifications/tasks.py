@@ -48,5 +48,5 @@ def deliveries_send(self, practice_test_id: int) -> None:
     if result.retry_in is not None:
         deliveries_send.apply_async((practice_test_id,), countdown=result.retry_in)
     elif result.more and result.sent:
-        # Rows that came back from a dead worker, or more than the fan-out counted.
+        # The batch ran out of time, rows came back from a dead worker, or more than the fan-out counted.
         deliveries_send.delay(practice_test_id)

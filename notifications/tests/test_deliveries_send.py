@@ -227,3 +227,21 @@ def test_an_smtp_host_that_does_not_resolve_is_the_servers_problem(live_test, se
 
     assert (result.deferred, result.retry_in) == (1, settings.NOTIFY_RETRY_BASE_SECONDS)
     assert Delivery.objects.get().status == Delivery.Status.PENDING
+
+
+def test_a_batch_stops_at_its_time_limit_and_leaves_the_rest_due(live_test, mailoutbox):
+    """Long before Redis would redeliver the still-running task, which would resend its in-flight row."""
+    for n in range(3):
+        subscriber_create(f"s{n}@example.com")
+    services.launch_fan_out(practice_test=live_test)
+
+    result = services.deliveries_send(practice_test=live_test, claim="task", seconds=0)
+
+    assert (result.sent, result.more) == (1, True)
+    assert Delivery.objects.filter(status=Delivery.Status.PENDING).count() == 2
+
+
+def test_the_default_time_limit_is_half_the_brokers_visibility_timeout(settings):
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, "visibility_timeout": 300}
+
+    assert services._batch_seconds() == 150
