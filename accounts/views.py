@@ -65,7 +65,10 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def email_verify_resend(request: HttpRequest) -> HttpResponse:
-    if not request.user.email or selectors.email_verified(request.user):
+    if not request.user.email:
+        messages.error(request, "Your account has no email address to verify.")
+        return HttpResponseRedirect(reverse("profile"), status=303)
+    if selectors.email_verified(request.user):
         messages.info(request, "Your address is already verified.")
         return HttpResponseRedirect(reverse("profile"), status=303)
     if not rate_limit_allows(

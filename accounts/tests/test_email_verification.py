@@ -173,3 +173,15 @@ def test_resending_needs_a_login_and_a_post(client, learner):
     assert client.post("/accounts/verify/resend/").status_code == 302
     client.force_login(learner)
     assert client.get("/accounts/verify/resend/").status_code == 405
+
+
+def test_resending_for_an_account_without_an_address_says_so(client, learner, django_capture_on_commit_callbacks):
+    get_user_model().objects.filter(pk=learner.pk).update(email="")
+    client.force_login(learner)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post("/accounts/verify/resend/", follow=True)
+
+    assert callbacks == []
+    assert "no email address to verify" in response.text
+    assert "already verified" not in response.text
