@@ -124,6 +124,11 @@ class _Spawner:
             ready = self.sock.recv(64)
         except OSError:
             ready = b""
+        except BaseException:
+            # E.g. a soft time limit while waiting: a live, exempt spawner nobody tracks would
+            # hold a task of the slot for good.
+            self.close()
+            raise
         if ready != b"ready":
             self.close()
             raise OSError("the per-slot spawner did not start")
