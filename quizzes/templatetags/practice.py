@@ -17,7 +17,6 @@ from quizzes.spec import Measurement, PredictionSpec
 
 register = template.Library()
 _FORMATTER = HtmlFormatter(nowrap=True)
-IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 _H2 = re.compile(r'(<h2 id="(?P<anchor>[^"]+)">.*?</h2>)')
 
 
@@ -55,24 +54,6 @@ def answer_chart(report: dict[str, Any], spec: PredictionSpec, measurement: Meas
     if spec.kind == "race" or len(measurement.histogram) > 1:
         return mark_safe(charts.histogram_svg(measurement.histogram, "What each run printed"))  # noqa: S308
     return mark_safe("")
-
-
-@register.filter
-def environment_line(report: dict[str, Any] | None) -> str:
-    env = (report or {}).get("environment") or {}
-    if not env:
-        return ""
-    gil = "GIL on" if env.get("gil_enabled", True) else "GIL off (free-threaded)"
-    implementation = IMPLEMENTATIONS.get(env.get("implementation", ""), env.get("implementation", "Python"))
-    parts = [f"{implementation} {env.get('version', '')}", f"{env.get('cores')} cores", gil]
-    if env.get("isolation"):
-        parts.append(env["isolation"])
-    return " · ".join(parts)
-
-
-@register.filter
-def variant_label(name: str) -> str:
-    return name.replace("_", " ").replace("-", " ")
 
 
 @register.filter

@@ -1,6 +1,7 @@
 """`{% load sandbox %}`: the SVG charts and small formatters for reports in templates."""
 
 from django import template
+from django.template.defaultfilters import pluralize
 
 from sandbox import charts
 from sandbox.engine import Report, Status
@@ -64,7 +65,9 @@ def median_ratio(report: Report | None) -> dict | None:
     if first.median_wall <= 0:
         return None
     ratio = second.median_wall / first.median_wall
-    return {"first": first.name, "second": second.name, "ratio": ratio, "faster": ratio < 1}
+    # Within 10% either way is run-to-run noise on these machines, not a difference.
+    trend = "faster" if ratio < 0.9 else "slower" if ratio > 1.1 else "about the same"
+    return {"first": first.name, "second": second.name, "ratio": ratio, "trend": trend}
 
 
 @register.filter
@@ -73,3 +76,22 @@ def python_name(implementation: str) -> str:
     return {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}.get(
         implementation, implementation
     )
+
+
+@register.filter
+def environment_line(report: Report | dict | None) -> str:
+    """Interpreter, cores, GIL and isolation a report was measured with, on one line."""
+    if isinstance(report, dict):
+        env = report.get("environment") or {}
+    else:
+        env = vars(report.environment) if report is not None and report.environment else {}
+    if not env:
+        return ""
+    cores = env.get("cores")
+    gil = "GIL on" if env.get("gil_enabled", True) else "GIL off (free-threaded)"
+    parts = [
+        f"{python_name(env.get('implementation', ''))} {env.get('version', '')}",
+        f"{cores} core{pluralize(cores)}",
+    ]
+    parts += [gil, f"isolation: {env['isolation']}"] if env.get("isolation") else [gil]
+    return " · ".join(parts)
