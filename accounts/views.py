@@ -16,7 +16,7 @@ from accounts.tokens import InvalidToken, user_from_verify_token
 from notifications import selectors as notification_selectors
 from notifications.consent import current_consent
 from notifications.forms import AccountSubscribeForm
-from notifications.ratelimit import rate_limit_allows
+from notifications.ratelimit import rate_limit_allows, rate_limit_reached
 
 RESEND_LIMITED_TEXT = "We sent several links in the last hour. Please wait a while and try again."
 RESET_LIMITED_TEXT = "Too many password reset requests. Please wait an hour and try again."
@@ -37,9 +37,44 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
-login_view = auth_views.LoginView.as_view(
-    template_name="accounts/login.html", authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
-)
+LOGIN_LIMITED_TEXT = "Too many failed attempts to log in. Please wait a quarter of an hour and try again."
+# Failed log-ins allowed per window, per typed address and per client address: enough for
+# typos, far too few to guess a password.
+LOGIN_FAILURES_PER_ADDRESS = 10
+LOGIN_FAILURES_PER_CLIENT = 30
+LOGIN_WINDOW_SECONDS = 15 * 60
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def _failure_keys(self) -> list[tuple[str, str, int]]:
+        typed = services.email_normalize(self.request.POST.get("username", ""))
+        client = self.request.META.get("REMOTE_ADDR", "")
+        return [
+            ("login-address", typed, LOGIN_FAILURES_PER_ADDRESS),
+            ("login-client", client, LOGIN_FAILURES_PER_CLIENT),
+        ]
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if any(
+            rate_limit_reached(scope=scope, ident=ident, limit=limit) for scope, ident, limit in self._failure_keys()
+        ):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, LOGIN_LIMITED_TEXT)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:
+        for scope, ident, limit in self._failure_keys():
+            rate_limit_allows(scope=scope, ident=ident, limit=limit, window=LOGIN_WINDOW_SECONDS)
+        return super().form_invalid(form)
+
+
+login_view = LoginView.as_view()
 logout_view = auth_views.LogoutView.as_view()
 
 

@@ -5,11 +5,19 @@ import hashlib
 from django.core.cache import cache
 
 
+def _key(scope: str, ident: str) -> str:
+    # Hashed so the cache holds no raw addresses or IPs; the key expires with the window.
+    return f"notify:rate:{scope}:{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
+
+
+def rate_limit_reached(*, scope: str, ident: str, limit: int) -> bool:
+    """True when `limit` attempts are already counted in the current window; counts nothing."""
+    return (cache.get(_key(scope, ident)) or 0) >= limit
+
+
 def rate_limit_allows(*, scope: str, ident: str, limit: int, window: int) -> bool:
     """Count one attempt; False once `limit` attempts were made within the window."""
-    # Hashed so the cache holds no raw addresses or IPs; the key expires with the window.
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
-    key = f"notify:rate:{scope}:{digest}"
+    key = _key(scope, ident)
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)

@@ -39,3 +39,34 @@ def test_logging_out_is_a_post(client, learner):
 
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_repeated_failures_lock_the_address_out_for_a_while(client, django_user_model):
+    from accounts.views import LOGIN_FAILURES_PER_ADDRESS
+
+    django_user_model.objects.create_user("ada@example.com", "ada@example.com", "a-long-Passphrase-42")
+
+    for _ in range(LOGIN_FAILURES_PER_ADDRESS):
+        assert (
+            client.post("/accounts/login/", {"username": "learner@example.com", "password": "wrong"}).status_code == 200
+        )
+
+    # Even the right password is refused now: a guesser cannot tell when it found it.
+    response = client.post("/accounts/login/", {"username": "learner@example.com", "password": "pw-learner-123"})
+
+    assert response.status_code == 429
+    assert "Too many failed attempts to log in" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_on_one_address_do_not_lock_out_another(client, django_user_model):
+    from accounts.views import LOGIN_FAILURES_PER_ADDRESS
+
+    django_user_model.objects.create_user("bob@example.com", "bob@example.com", "a-long-Passphrase-43")
+
+    for _ in range(LOGIN_FAILURES_PER_ADDRESS):
+        client.post("/accounts/login/", {"username": "ada@example.com", "password": "wrong"})
+
+    response = client.post("/accounts/login/", {"username": "bob@example.com", "password": "a-long-Passphrase-43"})
+
+    assert response.status_code == 302
