@@ -16,7 +16,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import email_normalize
@@ -239,7 +239,7 @@ def deliveries_send(
             if not _claim(pk, claim):
                 if (
                     Delivery.objects.filter(pk=pk, status=Delivery.Status.PENDING)
-                    .exclude(subscriber__status=Subscriber.Status.CONFIRMED)
+                    .exclude(subscriber__in=_confirmed_subscribers())
                     .update(status=Delivery.Status.SKIPPED, reason="not subscribed when its turn came")
                 ):
                     result.skipped += 1
@@ -279,10 +279,19 @@ def deliveries_send(
     return result
 
 
+def _confirmed_subscribers() -> QuerySet[Subscriber]:
+    # Filtering deliveries with `subscriber__in=` this subquery, never `subscriber__status=`:
+    # a join makes Django write `UPDATE ... WHERE id IN (SELECT ... FROM delivery JOIN ...)`,
+    # and PostgreSQL re-checks only the outer WHERE against a row another transaction just
+    # changed, so two workers could both "claim" it. With the conditions on the delivery row
+    # itself, the loser of the race re-reads the claimed row and updates nothing.
+    return Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).values("pk")
+
+
 def _claim(pk: int, claim: str) -> bool:
     # The subscriber's status is part of the claim: an unsubscribe a moment ago wins over the send.
     return bool(
-        Delivery.objects.filter(_due(), pk=pk, subscriber__status=Subscriber.Status.CONFIRMED).update(
+        Delivery.objects.filter(_due(), pk=pk, subscriber__in=_confirmed_subscribers()).update(
             status=Delivery.Status.SENDING, claim=claim, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
     )
