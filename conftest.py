@@ -5,6 +5,8 @@ The suite talks to real things. `celery_workers` starts the same two workers `ma
 Debian's chromium through Playwright.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import shutil
@@ -15,9 +17,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from playwright.sync_api import Browser, Page
+    from pytest_django import DjangoDbBlocker
 
 ROOT = Path(__file__).resolve().parent
 # Where this suite keeps its files (worker logs, captured email); LOCKSTEP_VAR_DIR lets two
@@ -35,19 +43,19 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def learner(django_user_model):
+def learner(django_user_model: type[User]) -> User:
     """A signed-in learner: sees their own answers and runs, nothing of anyone else's."""
     return django_user_model.objects.create_user("learner", "learner@example.com", "pw-learner-123")
 
 
 @pytest.fixture
-def instructor(django_user_model):
+def instructor(django_user_model: type[User]) -> User:
     """An instructor (staff): authors and verifies questions, reads stats."""
     return django_user_model.objects.create_user("instructor", "instructor@example.com", "pw-instr-123", is_staff=True)
 
 
 @pytest.fixture
-def stranger(django_user_model):
+def stranger(django_user_model: type[User]) -> User:
     """Another learner: must never see the first learner's answers or runs."""
     return django_user_model.objects.create_user("stranger", "stranger@example.com", "pw-stranger-123")
 
@@ -136,7 +144,7 @@ class Workers:
 
 
 @pytest.fixture(scope="session")
-def celery_workers(django_db_setup, django_db_blocker) -> Iterator[Workers]:
+def celery_workers(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[Workers]:
     """The two real workers, against the test database; tests using them need `transactional_db`."""
     workers = Workers()
     workers.start("runs")
@@ -149,7 +157,7 @@ def celery_workers(django_db_setup, django_db_blocker) -> Iterator[Workers]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(executable).exists():
         pytest.fail("chromium is not installed: `make test` installs it (apt-get install -y chromium)")
@@ -166,7 +174,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser) -> Iterator[object]:
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -1,6 +1,7 @@
 """The account emails: verify your address, reset your password."""
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -21,13 +22,13 @@ def _message(template: str, *, to: str, context: dict) -> EmailMultiAlternatives
     return message
 
 
-def verification_message(user) -> EmailMultiAlternatives:
+def verification_message(user: User) -> EmailMultiAlternatives:
     url = settings.SITE_URL + reverse("email_verify", args=[verify_token(user)])
     context = {"email": user.email, "verify_url": url, "expires_days": settings.ACCOUNT_VERIFY_MAX_AGE // 86400}
     return _message("verify", to=user.email, context=context)
 
 
-def password_reset_message(user) -> EmailMultiAlternatives:
+def password_reset_message(user: User) -> EmailMultiAlternatives:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)})
     context = {

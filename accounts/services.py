@@ -5,9 +5,11 @@ slow or failing mail server never holds up a request, and the reply's timing doe
 whether an address has an account.
 """
 
+from collections.abc import Iterable
 from functools import partial
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,7 +18,7 @@ from accounts.models import EmailAddress, email_normalize
 from accounts.selectors import email_verified
 
 
-def account_create(*, email: str, password: str):
+def account_create(*, email: str, password: str) -> User:
     """A new account, not verified yet: a verification link is mailed after commit."""
     email = email_normalize(email)
     with transaction.atomic():
@@ -25,7 +27,7 @@ def account_create(*, email: str, password: str):
     return user
 
 
-def _address_for_update(user) -> EmailAddress:
+def _address_for_update(user: User) -> EmailAddress:
     """The user's row, locked, for their current address; a changed address starts unverified."""
     email = email_normalize(user.email)
     address, _ = EmailAddress.objects.select_for_update().get_or_create(user=user, defaults={"email": email})
@@ -34,7 +36,7 @@ def _address_for_update(user) -> EmailAddress:
     return address
 
 
-def email_verification_request(*, user) -> EmailAddress:
+def email_verification_request(*, user: User) -> EmailAddress:
     """Mail a verification link to the account's current address (after commit)."""
     from accounts.tasks import email_verification_mail_send
 
@@ -55,7 +57,7 @@ def email_verification_mail_send(*, user_id: int) -> bool:
     return True
 
 
-def email_verify(*, user) -> EmailAddress:
+def email_verify(*, user: User) -> EmailAddress:
     """The owner of the account's address opened the link: mark it verified (once; again is harmless)."""
     with transaction.atomic():
         address = _address_for_update(user)
@@ -65,7 +67,7 @@ def email_verify(*, user) -> EmailAddress:
     return address
 
 
-def password_reset_request(*, users) -> None:
+def password_reset_request(*, users: Iterable[User]) -> None:
     """Queue one reset email per account; nothing for an unknown address, and the same reply."""
     from accounts.tasks import password_reset_mail_send
 

@@ -6,6 +6,7 @@ stops working once the account's address changes, and the address itself is not 
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core import signing
 from django.utils.crypto import salted_hmac
 
@@ -25,11 +26,11 @@ def _fingerprint(email: str) -> str:
     return salted_hmac(_VERIFY_SALT, email_normalize(email)).hexdigest()[:20]
 
 
-def verify_token(user) -> str:
+def verify_token(user: User) -> str:
     return signing.TimestampSigner(salt=_VERIFY_SALT).sign(f"{user.pk}.{_fingerprint(user.email)}")
 
 
-def user_from_verify_token(token: str):
+def user_from_verify_token(token: str) -> User:
     """The account the link was sent for, while its address is still the one the link was sent to."""
     try:
         value = signing.TimestampSigner(salt=_VERIFY_SALT).unsign(token, max_age=settings.ACCOUNT_VERIFY_MAX_AGE)

@@ -1,5 +1,7 @@
 """Reads for the subscription form, the profile and the header's launch notices."""
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from accounts.models import email_normalize
@@ -8,7 +10,7 @@ from notifications.models import Subscriber
 from quizzes.models import PracticeTest, Status
 
 
-def subscriber_for_user(user) -> Subscriber | None:
+def subscriber_for_user(user: AbstractBaseUser | AnonymousUser) -> Subscriber | None:
     """The user's subscription: the row linked to the account, else the one for its verified address.
 
     An unverified address is matched to nothing: anyone can sign up with anyone's address, and
@@ -22,7 +24,7 @@ def subscriber_for_user(user) -> Subscriber | None:
     return Subscriber.objects.select_related("track").filter(email=email_normalize(user.email)).first()
 
 
-def launches_for_user(user, *, limit: int = 5) -> list[PracticeTest]:
+def launches_for_user(user: AbstractBaseUser | AnonymousUser, *, limit: int = 5) -> list[PracticeTest]:
     """Tests launched since the user subscribed (or last dismissed), in the tracks they follow."""
     subscriber = subscriber_for_user(user)
     if subscriber is None or not subscriber.is_confirmed or subscriber.confirmed_at is None:

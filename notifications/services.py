@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -80,7 +82,7 @@ def subscription_confirm(*, subscriber: Subscriber) -> bool:
     return subscriber.is_confirmed
 
 
-def subscription_subscribe_account(*, user, track: Track | None) -> bool:
+def subscription_subscribe_account(*, user: User, track: Track | None) -> bool:
     """One click while logged in; True if subscribed at once, False if a confirmation is on its way.
 
     Immediate only when the account's address is verified (accounts/): being logged in proves
@@ -319,7 +321,7 @@ def _fail(delivery: Delivery, claim: str, reason: str, result: BatchResult) -> N
     logger.error("launch email %s failed: %s", delivery.pk, reason)
 
 
-def _close_quietly(connection) -> None:
+def _close_quietly(connection: BaseEmailBackend) -> None:
     # Closing a connection the server already dropped raises; the batch is over either way.
     with contextlib.suppress(smtplib.SMTPException, OSError):
         connection.close()

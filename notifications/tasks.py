@@ -7,7 +7,7 @@ claims. Nothing is sent twice because every row is claimed with a conditional up
 
 import math
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from notifications import services
@@ -40,7 +40,7 @@ def launch_announce(practice_test_id: int) -> None:
 
 
 @shared_task(name="notifications.deliveries_send", bind=True, acks_late=True, reject_on_worker_lost=True)
-def deliveries_send(self, practice_test_id: int) -> None:
+def deliveries_send(self: Task, practice_test_id: int) -> None:
     practice_test = PracticeTest.objects.filter(pk=practice_test_id, status=Status.PUBLISHED).first()
     if practice_test is None:
         return

@@ -17,6 +17,7 @@ from notifications.consent import current_consent
 from notifications.forms import AccountSubscribeForm, SubscribeForm
 from notifications.ratelimit import rate_limit_allows
 from notifications.tokens import InvalidToken, subscriber_from_confirm_token, subscriber_from_unsubscribe_token
+from quizzes.models import Track
 
 DONE_TEXT = (
     "Check your inbox: if that address can receive email, a confirmation link is on its way. "
@@ -42,7 +43,14 @@ def _next_url(request: HttpRequest) -> str:
     return reverse("home")
 
 
-def signup_context(request: HttpRequest, *, source: str, form=None, done: bool = False, track=None) -> dict:
+def signup_context(
+    request: HttpRequest,
+    *,
+    source: str,
+    form: SubscribeForm | AccountSubscribeForm | None = None,
+    done: bool = False,
+    track: Track | None = None,
+) -> dict:
     """What the subscribe partial needs, wherever it is drawn (home, lesson, its own page)."""
     one_click = _can_one_click(request)
     if form is None:

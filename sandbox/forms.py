@@ -1,5 +1,8 @@
 """The playground form: one or two variants of a snippet and a repetition count."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.conf import settings
 
@@ -58,7 +61,7 @@ class PlaygroundForm(forms.Form):
     def clean_source_2(self) -> str:
         return self._clean_source("source_2")
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("source_2", "").strip():
             if not data.get("name_2"):
@@ -80,7 +83,7 @@ class PlaygroundForm(forms.Form):
         )
 
 
-def initial_from_variants(variants, repeat: int = 3) -> dict:
+def initial_from_variants(variants: Iterable[tuple[str, str]], repeat: int = 3) -> dict:
     """Form initial data from (name, source) pairs: an example, a run or another page."""
     initial: dict = {"repeat": max(1, min(MAX_PLAYGROUND_REPEAT, repeat))}
     for number, (name, source) in enumerate(list(variants)[:2], start=1):

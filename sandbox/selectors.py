@@ -2,6 +2,9 @@
 
 from datetime import timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from sandbox.engine import Status
@@ -26,7 +29,9 @@ def run_recent_finished(*, fingerprint: str, max_age_seconds: int) -> Run | None
     )
 
 
-def runs_of_owner(*, user=None, session_key: str = "", limit: int = 10):
+def runs_of_owner(
+    *, user: AbstractBaseUser | AnonymousUser | None = None, session_key: str = "", limit: int = 10
+) -> QuerySet[Run]:
     """The latest runs a learner (or an anonymous session) started, newest first."""
     if user is not None and user.is_authenticated:
         runs = Run.objects.filter(user=user)

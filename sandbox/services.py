@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from sandbox.engine import Job, Report, Status, run_job
@@ -73,7 +76,13 @@ def _publish_or_fail(run: Run) -> None:
         )
 
 
-def run_enqueue(*, job: Job, queue: str, user=None, session_key: str = "") -> Run:
+def run_enqueue(
+    *,
+    job: Job,
+    queue: str,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    session_key: str = "",
+) -> Run:
     """Validate `job`, store a queued Run and enqueue it once the transaction commits.
 
     Raises RunRejected for a job that must not run and RunQueueUnavailable when Redis is
@@ -108,7 +117,7 @@ def _lease_until() -> datetime:
 class _Lease:
     """Renews the claimed run's lease from a thread while the engine works in this one."""
 
-    def __init__(self, run_id, attempt: int) -> None:
+    def __init__(self, run_id: uuid.UUID, attempt: int) -> None:
         self.mine = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING, attempts=attempt)
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._renew, name=f"lease-{run_id}", daemon=True)
@@ -133,7 +142,7 @@ class _Lease:
         self.thread.join(timeout=5)
 
 
-def run_execute(*, run_id, slot: int, host: str) -> Run | None:
+def run_execute(*, run_id: uuid.UUID | str, slot: int, host: str) -> Run | None:
     """Claim a queued run, run its job in the sandbox, store the report. The task's body.
 
     Returns the run as claimed (not reloaded after the report is stored), or None when it was
@@ -178,7 +187,7 @@ def run_execute(*, run_id, slot: int, host: str) -> Run | None:
     return run
 
 
-def _report_store(mine, report: Report) -> int:
+def _report_store(mine: QuerySet[Run], report: Report) -> int:
     fields = {
         "report": report.to_dict(),
         "repetitions_done": len(report.repetitions),
@@ -193,7 +202,7 @@ def _report_store(mine, report: Report) -> int:
     return mine.update(**fields)
 
 
-def run_fail(*, run_id, reason: str) -> bool:
+def run_fail(*, run_id: uuid.UUID | str, reason: str) -> bool:
     """End a run that is not done yet as `error` with a learner-readable reason."""
     return bool(
         Run.objects.filter(pk=run_id, status__in=[Run.Status.QUEUED, Run.Status.RUNNING]).update(

@@ -9,15 +9,19 @@ services.run_recover_expired, swept by every worker) brings the run back much so
 import logging
 import socket
 import threading
+from typing import TYPE_CHECKING
 
 from billiard.process import current_process
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
 
 from sandbox import services
+
+if TYPE_CHECKING:
+    from celery.worker.consumer import Consumer
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +43,7 @@ def worker_slot() -> int:
     ignore_result=True,
     max_retries=MAX_RETRIES,
 )
-def execute(self, run_id: str) -> None:
+def execute(self: Task, run_id: str) -> None:
     close_old_connections()
     try:
         services.run_execute(
@@ -77,7 +81,7 @@ def _sweep_forever(stop: threading.Event) -> None:
 
 
 @worker_ready.connect
-def start_sweeper(sender=None, **kwargs) -> None:
+def start_sweeper(sender: "Consumer | None" = None, **kwargs) -> None:
     """Every worker sweeps for runs lost with another (or a previous) worker."""
     try:
         services.run_recover_expired()

@@ -95,7 +95,16 @@ def _initial_from_query(request: HttpRequest) -> tuple[dict, str]:
     return initial_from_variants(example.variants, repeat), example.slug
 
 
-def _page(request, form, *, run=None, example="", error="", status=200, partial=""):
+def _page(
+    request: HtmxHttpRequest,
+    form: PlaygroundForm | None,
+    *,
+    run: Run | None = None,
+    example: str = "",
+    error: str = "",
+    status: int = 200,
+    partial: str = "",
+) -> HttpResponse:
     context = {
         "form": form,
         "examples": EXAMPLES,

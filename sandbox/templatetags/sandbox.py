@@ -2,6 +2,7 @@
 
 from django import template
 from django.template.defaultfilters import pluralize
+from django.utils.safestring import SafeString
 
 from sandbox import charts
 from sandbox.engine import Report, Status
@@ -10,17 +11,17 @@ register = template.Library()
 
 
 @register.filter
-def wall_by_variant(report: Report | None):
+def wall_by_variant(report: Report | None) -> SafeString:
     return charts.wall_time_by_variant_svg(report)
 
 
 @register.filter
-def wall_by_repetition(report: Report | None):
+def wall_by_repetition(report: Report | None) -> SafeString:
     return charts.wall_time_by_repetition_svg(report)
 
 
 @register.simple_tag
-def histogram(counts: dict, title: str):
+def histogram(counts: dict, title: str) -> SafeString:
     return charts.histogram_svg(counts, title)
 
 
@@ -32,7 +33,7 @@ def seconds(value: float | None) -> str:
 
 
 @register.filter
-def status_badge(status) -> str:
+def status_badge(status: Status) -> str:
     """CSS modifier for a report or repetition status."""
     if status == Status.OK:
         return "badge-ok"

@@ -9,6 +9,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -58,7 +59,7 @@ class Command(BaseCommand):
         else:
             self._print(report)
 
-    def _job(self, options) -> Job:
+    def _job(self, options: dict[str, Any]) -> Job:
         variants = []
         for path in options["files"]:
             try:
@@ -81,7 +82,7 @@ class Command(BaseCommand):
     def _here(self, job: Job) -> Report:
         return run_job(job, slot=settings.SANDBOX_SLOT_BASE)
 
-    def _via_celery(self, job: Job, options) -> Report:
+    def _via_celery(self, job: Job, options: dict[str, Any]) -> Report:
         from sandbox.services import SandboxError, run_enqueue
 
         queue = options["queue"] or (Run.Queue.TIMING if len(job.variants) > 1 else Run.Queue.RUNS)
