@@ -649,9 +649,9 @@ class Jail:
         polls = 0
         while True:
             polls += 1
-            self._reap_orphans()
+            orphans = self._reap_orphans()
             remaining = self.cgroup.pids() if self.cgroup is not None else set()
-            if not remaining and not self._orphans():
+            if not remaining and not orphans:
                 return
             if self.cgroup is not None and remaining:
                 self.cgroup.kill_all(timeout=0.5)
@@ -675,10 +675,14 @@ class Jail:
                                 break
         return found
 
-    def _reap_orphans(self) -> None:
+    def _reap_orphans(self) -> list[int]:
+        """Reap the sandbox's orphans that have exited; those still running."""
+        running = []
         for pid in self._orphans():
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    running.append(pid)
+        return running
 
     @staticmethod
     def _decode_exit(outcome: Outcome, returncode: int, status: bytes) -> None:
