@@ -190,6 +190,12 @@ _spawners: dict[str, _Spawner] = {}
 _spawners_lock = threading.Lock()
 
 
+def _spawner_pids() -> set[int]:
+    """Pids of this process's spawners that have not been reaped."""
+    with _spawners_lock:
+        return {s.proc.pid for s in _spawners.values() if s.proc.returncode is None}
+
+
 def _spawner_for(cgroup: SlotCgroup) -> _Spawner:
     with _spawners_lock:
         spawner = _spawners.get(cgroup.name)
@@ -663,16 +669,22 @@ class Jail:
 
     def _orphans(self) -> list[int]:
         """Our children running as the slot uid: sandbox tasks reparented to us."""
+        # Our live spawners are children too; they run as root, and while unreaped their
+        # pids cannot be reused, so their status need not be read on every clean-up.
+        spawners = _spawner_pids()
         found = []
-        for task in Path("/proc/self/task").iterdir():
-            with contextlib.suppress(OSError, ValueError):
-                for pid in (task / "children").read_text().split():
-                    with contextlib.suppress(OSError):
-                        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                            if line.startswith("Uid:"):
-                                if int(line.split()[1]) == self.uid:
-                                    found.append(int(pid))
-                                break
+        with contextlib.suppress(OSError):
+            for task in os.listdir("/proc/self/task"):
+                with contextlib.suppress(OSError, ValueError):
+                    for pid in _read_proc(f"/proc/self/task/{task}/children").split():
+                        if int(pid) in spawners:
+                            continue
+                        with contextlib.suppress(OSError):
+                            for line in _read_proc(f"/proc/{pid}/status").splitlines():
+                                if line.startswith("Uid:"):
+                                    if int(line.split()[1]) == self.uid:
+                                        found.append(int(pid))
+                                    break
         return found
 
     def _reap_orphans(self) -> list[int]:
@@ -734,6 +746,17 @@ def _read_all(fd: int) -> bytes:
         while chunk := os.read(fd, 65536):
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _read_proc(path: str) -> str:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode()
 
 
 def _count_processes_of(uid: int) -> int:
