@@ -464,8 +464,14 @@ class Jail:
         os.close(status_write)
         out, err = _Stream(limits.output_bytes), _Stream(limits.output_bytes)
         streams = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}
+        cleaned = False
         try:
-            self._monitor(proc, outcome, limits, streams, started)
+            if not self._monitor(proc, outcome, limits, streams, started):
+                # bwrap exited by itself and the spawner reports once it has reaped it, a
+                # moment later: check the slot meanwhile rather than after (clean again if
+                # the report is late and the slot had to be killed).
+                self._clean_up(outcome)
+                cleaned = not self._settle(proc, grace=REAP_GRACE_SECONDS)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -474,7 +480,9 @@ class Jail:
             proc.stderr.close()
             if isinstance(proc, _SpawnedProcess):
                 proc.close()
-        return self._finish(outcome, proc.returncode, status_read, out, err, rusage_before)
+        return self._finish(
+            outcome, proc.returncode, status_read, out, err, rusage_before, cleaned=cleaned
+        )
 
     def _spawn(
         self,
@@ -545,9 +553,12 @@ class Jail:
         out: _Stream,
         err: _Stream,
         rusage_before: resource.struct_rusage,
+        *,
+        cleaned: bool = False,
     ) -> Outcome:
         status = _read_all(status_read)
-        self._clean_up(outcome)
+        if not cleaned:
+            self._clean_up(outcome)
         outcome.stdout, outcome.stdout_truncated = bytes(out.kept), out.truncated
         outcome.stderr, outcome.stderr_truncated = bytes(err.kept), err.truncated
         self._decode_exit(outcome, returncode, status)
@@ -571,7 +582,9 @@ class Jail:
         limits: Limits,
         streams: dict[int, _Stream],
         started: float,
-    ) -> None:
+    ) -> bool:
+        """Read output and enforce limits until bwrap is gone; False if it still has to be
+        settled (a spawned bwrap that exited by itself, see _run)."""
         selector = selectors.DefaultSelector()
         for fd in streams:
             os.set_blocking(fd, False)
@@ -632,15 +645,29 @@ class Jail:
         finally:
             selector.close()
             os.close(pidfd)
-        # A spawned bwrap that exited by itself counts as running until the spawner has
-        # reaped it and its orphans, a moment later: killing the slot's tasks then would
-        # cost a freeze/kill/thaw cycle (and a 2 ms sleep) for nothing. Wait that moment.
-        grace = REAP_GRACE_SECONDS if exited and spawned else 0.0
-        if (proc.poll(grace) if isinstance(proc, _SpawnedProcess) else proc.poll()) is None:
-            self._kill(proc)
-        proc.wait()
+        if exited and spawned:
+            return False
+        self._settle(proc, grace=0.0)
         if not outcome.wall_seconds:
             outcome.wall_seconds = time.monotonic() - started
+        return True
+
+    def _settle(self, proc: subprocess.Popen | _SpawnedProcess, grace: float) -> bool:
+        """Take bwrap's exit status, killing the slot's tasks first if it has none within
+        `grace`; True if it had to kill.
+
+        A spawned bwrap that exited by itself counts as running until the spawner has reaped
+        it and its orphans, a moment later: killing then would cost a freeze/kill/thaw cycle
+        (and a 2 ms sleep) for nothing, hence the grace.
+        """
+        if isinstance(proc, _SpawnedProcess):
+            pending = proc.poll(grace) is None
+        else:
+            pending = proc.poll() is None
+        if pending:
+            self._kill(proc)
+        proc.wait()
+        return pending
 
     def _kill(self, proc: subprocess.Popen | _SpawnedProcess) -> None:
         # bwrap's PID 1 dies with it (--die-with-parent) and takes the pid namespace along;
