@@ -434,7 +434,9 @@ class Jail:
                 status_write,
             )
         finally:
-            for fd in (seccomp_fd, source_fd, status_read, status_write):
+            # status_write is _run's to close (once: a second close could hit a descriptor
+            # another thread has opened under the same number since).
+            for fd in (seccomp_fd, source_fd, status_read):
                 with contextlib.suppress(OSError):
                     os.close(fd)
             if self.cgroup is not None:
@@ -454,14 +456,18 @@ class Jail:
         rusage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         proc: subprocess.Popen | _SpawnedProcess | None = None
-        if spawner is not None:
-            proc = self._spawn(spawner, limits, seccomp_fd, source_fd, status_write)
-            started = time.monotonic() if proc is None else started
-        if proc is None:
-            proc = self._popen(outcome, limits, procs_files, seccomp_fd, source_fd, status_write)
+        try:
+            if spawner is not None:
+                proc = self._spawn(spawner, limits, seccomp_fd, source_fd, status_write)
+                started = time.monotonic() if proc is None else started
             if proc is None:
-                return outcome
-        os.close(status_write)
+                proc = self._popen(
+                    outcome, limits, procs_files, seccomp_fd, source_fd, status_write
+                )
+        finally:
+            os.close(status_write)  # the sandbox has its own copy
+        if proc is None:
+            return outcome
         out, err = _Stream(limits.output_bytes), _Stream(limits.output_bytes)
         streams = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}
         cleaned = False
