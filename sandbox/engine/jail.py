@@ -33,6 +33,9 @@ DRAIN_SECONDS = 1.0
 # Seconds to wait for the spawner to report that bwrap and its orphans are reaped, after
 # they were killed; past that the spawner is presumed stuck and replaced.
 SPAWNER_WAIT_SECONDS = 5.0
+# After bwrap exits on its own, how long to wait for the spawner's report that it and its
+# orphans are reaped (normally well under a millisecond) before killing the slot's tasks.
+REAP_GRACE_SECONDS = 0.1
 SPAWNER = str(Path(__file__).with_name("spawner.py"))
 
 PR_SET_PDEATHSIG = 1
@@ -187,6 +190,12 @@ _spawners: dict[str, _Spawner] = {}
 _spawners_lock = threading.Lock()
 
 
+def _spawner_pids() -> set[int]:
+    """Pids of this process's spawners that have not been reaped."""
+    with _spawners_lock:
+        return {s.proc.pid for s in _spawners.values() if s.proc.returncode is None}
+
+
 def _spawner_for(cgroup: SlotCgroup) -> _Spawner:
     with _spawners_lock:
         spawner = _spawners.get(cgroup.name)
@@ -207,9 +216,9 @@ class _SpawnedProcess:
         self.stderr = open(stderr, "rb", buffering=0)  # noqa: SIM115
         self.returncode: int | None = None
 
-    def poll(self) -> int | None:
+    def poll(self, timeout: float = 0.0) -> int | None:
         if self.returncode is None:
-            self.returncode = self.spawner.returncode(timeout=0.0)
+            self.returncode = self.spawner.returncode(timeout=timeout)
         return self.returncode
 
     def wait(self) -> int:
@@ -425,7 +434,9 @@ class Jail:
                 status_write,
             )
         finally:
-            for fd in (seccomp_fd, source_fd, status_read, status_write):
+            # status_write is _run's to close (once: a second close could hit a descriptor
+            # another thread has opened under the same number since).
+            for fd in (seccomp_fd, source_fd, status_read):
                 with contextlib.suppress(OSError):
                     os.close(fd)
             if self.cgroup is not None:
@@ -445,18 +456,28 @@ class Jail:
         rusage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         proc: subprocess.Popen | _SpawnedProcess | None = None
-        if spawner is not None:
-            proc = self._spawn(spawner, limits, seccomp_fd, source_fd, status_write)
-            started = time.monotonic() if proc is None else started
-        if proc is None:
-            proc = self._popen(outcome, limits, procs_files, seccomp_fd, source_fd, status_write)
+        try:
+            if spawner is not None:
+                proc = self._spawn(spawner, limits, seccomp_fd, source_fd, status_write)
+                started = time.monotonic() if proc is None else started
             if proc is None:
-                return outcome
-        os.close(status_write)
+                proc = self._popen(
+                    outcome, limits, procs_files, seccomp_fd, source_fd, status_write
+                )
+        finally:
+            os.close(status_write)  # the sandbox has its own copy
+        if proc is None:
+            return outcome
         out, err = _Stream(limits.output_bytes), _Stream(limits.output_bytes)
         streams = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}
+        cleaned = False
         try:
-            self._monitor(proc, outcome, limits, streams, started)
+            if not self._monitor(proc, outcome, limits, streams, started):
+                # bwrap exited by itself and the spawner reports once it has reaped it, a
+                # moment later: check the slot meanwhile rather than after (clean again if
+                # the report is late and the slot had to be killed).
+                self._clean_up(outcome)
+                cleaned = not self._settle(proc, grace=REAP_GRACE_SECONDS)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -465,7 +486,9 @@ class Jail:
             proc.stderr.close()
             if isinstance(proc, _SpawnedProcess):
                 proc.close()
-        return self._finish(outcome, proc.returncode, status_read, out, err, rusage_before)
+        return self._finish(
+            outcome, proc.returncode, status_read, out, err, rusage_before, cleaned=cleaned
+        )
 
     def _spawn(
         self,
@@ -536,9 +559,12 @@ class Jail:
         out: _Stream,
         err: _Stream,
         rusage_before: resource.struct_rusage,
+        *,
+        cleaned: bool = False,
     ) -> Outcome:
         status = _read_all(status_read)
-        self._clean_up(outcome)
+        if not cleaned:
+            self._clean_up(outcome)
         outcome.stdout, outcome.stdout_truncated = bytes(out.kept), out.truncated
         outcome.stderr, outcome.stderr_truncated = bytes(err.kept), err.truncated
         self._decode_exit(outcome, returncode, status)
@@ -562,7 +588,9 @@ class Jail:
         limits: Limits,
         streams: dict[int, _Stream],
         started: float,
-    ) -> None:
+    ) -> bool:
+        """Read output and enforce limits until bwrap is gone; False if it still has to be
+        settled (a spawned bwrap that exited by itself, see _run)."""
         selector = selectors.DefaultSelector()
         for fd in streams:
             os.set_blocking(fd, False)
@@ -575,6 +603,7 @@ class Jail:
         drain_until: float | None = None
         flood_cap = FLOOD_FACTOR * limits.output_bytes
         open_streams = set(streams)
+        exited = False
         try:
             while True:
                 now = time.monotonic()
@@ -599,6 +628,7 @@ class Jail:
                 for key, _ in selector.select(max(0.0, limit - time.monotonic())):
                     fd = key.fd
                     if fd == pidfd:
+                        exited = drain_until is None
                         if drain_until is None:
                             outcome.wall_seconds = time.monotonic() - started
                             drain_until = time.monotonic() + DRAIN_SECONDS
@@ -621,11 +651,29 @@ class Jail:
         finally:
             selector.close()
             os.close(pidfd)
-        if proc.poll() is None:
-            self._kill(proc)
-        proc.wait()
+        if exited and spawned:
+            return False
+        self._settle(proc, grace=0.0)
         if not outcome.wall_seconds:
             outcome.wall_seconds = time.monotonic() - started
+        return True
+
+    def _settle(self, proc: subprocess.Popen | _SpawnedProcess, grace: float) -> bool:
+        """Take bwrap's exit status, killing the slot's tasks first if it has none within
+        `grace`; True if it had to kill.
+
+        A spawned bwrap that exited by itself counts as running until the spawner has reaped
+        it and its orphans, a moment later: killing then would cost a freeze/kill/thaw cycle
+        (and a 2 ms sleep) for nothing, hence the grace.
+        """
+        if isinstance(proc, _SpawnedProcess):
+            pending = proc.poll(grace) is None
+        else:
+            pending = proc.poll() is None
+        if pending:
+            self._kill(proc)
+        proc.wait()
+        return pending
 
     def _kill(self, proc: subprocess.Popen | _SpawnedProcess) -> None:
         # bwrap's PID 1 dies with it (--die-with-parent) and takes the pid namespace along;
@@ -640,9 +688,9 @@ class Jail:
         polls = 0
         while True:
             polls += 1
-            self._reap_orphans()
+            orphans = self._reap_orphans()
             remaining = self.cgroup.pids() if self.cgroup is not None else set()
-            if not remaining and not self._orphans():
+            if not remaining and not orphans:
                 return
             if self.cgroup is not None and remaining:
                 self.cgroup.kill_all(timeout=0.5)
@@ -654,22 +702,32 @@ class Jail:
 
     def _orphans(self) -> list[int]:
         """Our children running as the slot uid: sandbox tasks reparented to us."""
+        # Our live spawners are children too; they run as root, and while unreaped their
+        # pids cannot be reused, so their status need not be read on every clean-up.
+        spawners = _spawner_pids()
         found = []
-        for task in Path("/proc/self/task").iterdir():
-            with contextlib.suppress(OSError, ValueError):
-                for pid in (task / "children").read_text().split():
-                    with contextlib.suppress(OSError):
-                        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                            if line.startswith("Uid:"):
-                                if int(line.split()[1]) == self.uid:
-                                    found.append(int(pid))
-                                break
+        with contextlib.suppress(OSError):
+            for task in os.listdir("/proc/self/task"):
+                with contextlib.suppress(OSError, ValueError):
+                    for pid in _read_proc(f"/proc/self/task/{task}/children").split():
+                        if int(pid) in spawners:
+                            continue
+                        with contextlib.suppress(OSError):
+                            for line in _read_proc(f"/proc/{pid}/status").splitlines():
+                                if line.startswith("Uid:"):
+                                    if int(line.split()[1]) == self.uid:
+                                        found.append(int(pid))
+                                    break
         return found
 
-    def _reap_orphans(self) -> None:
+    def _reap_orphans(self) -> list[int]:
+        """Reap the sandbox's orphans that have exited; those still running."""
+        running = []
         for pid in self._orphans():
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    running.append(pid)
+        return running
 
     @staticmethod
     def _decode_exit(outcome: Outcome, returncode: int, status: bytes) -> None:
@@ -721,6 +779,17 @@ def _read_all(fd: int) -> bytes:
         while chunk := os.read(fd, 65536):
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _read_proc(path: str) -> str:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode()
 
 
 def _count_processes_of(uid: int) -> int:
