@@ -33,9 +33,12 @@ class Usage:
     hit_task_limit: bool = False
 
 
-def _read(path: Path) -> str:
-    # Plain system calls: these small files are read ~20 times per repetition, and a text
-    # file object costs about twice as much as the open/read/close underneath.
+def read_small_file(path: Path | str) -> str:
+    """A small kernel file (cgroup, /proc) as text.
+
+    Plain system calls: these are read ~20 times per repetition, and a text file object costs
+    about twice as much as the open/read/close underneath.
+    """
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         chunks = []
@@ -58,7 +61,7 @@ def _own_paths() -> dict[str, str]:
     """controller (or '' for v2) -> this process's cgroup path."""
     paths: dict[str, str] = {}
     with contextlib.suppress(OSError):
-        for line in _read(Path("/proc/self/cgroup")).splitlines():
+        for line in read_small_file(Path("/proc/self/cgroup")).splitlines():
             _, controllers, path = line.split(":", 2)
             for controller in controllers.split(",") if controllers else [""]:
                 paths[controller] = path
@@ -70,7 +73,7 @@ def _mounts() -> tuple[dict[str, Path], Path | None]:
     v1: dict[str, Path] = {}
     v2: Path | None = None
     with contextlib.suppress(OSError):
-        for line in _read(Path("/proc/self/mountinfo")).splitlines():
+        for line in read_small_file(Path("/proc/self/mountinfo")).splitlines():
             left, _, right = line.partition(" - ")
             fstype, _source, options = ([*right.split(" "), "", ""])[:3]
             mount_point = Path(left.split(" ")[4])
@@ -135,7 +138,7 @@ class SlotCgroup:
                 if not os.access(base, os.W_OK):
                     continue
                 try:
-                    enabled = _read(base / "cgroup.subtree_control").split()
+                    enabled = read_small_file(base / "cgroup.subtree_control").split()
                     missing = [c for c in ("memory", "pids", "cpu") if c not in enabled]
                     if missing:
                         _write(base / "cgroup.subtree_control", " ".join(f"+{c}" for c in missing))
@@ -184,18 +187,18 @@ class SlotCgroup:
             ):
                 with contextlib.suppress(OSError):
                     _write(memory / name, memory_bytes)
-            if int(_read(memory / "memory.limit_in_bytes")) > memory_bytes:
+            if int(read_small_file(memory / "memory.limit_in_bytes")) > memory_bytes:
                 raise OSError(f"could not set {memory}/memory.limit_in_bytes")
             _write(self.dirs["pids"] / "pids.max", tasks + BWRAP_TASKS)
             self._configured = (memory_bytes, tasks)
         # Page cache charged by earlier repetitions stays charged to the slot. Emptying it
         # costs ~5 ms, so it is done only once it is big enough to crowd the limit; the rest
         # is subtracted from the peak as the idle baseline.
-        baseline = int(_read(memory / "memory.usage_in_bytes"))
+        baseline = int(read_small_file(memory / "memory.usage_in_bytes"))
         if baseline > min(FORCE_EMPTY_BYTES, memory_bytes // 4):
             with contextlib.suppress(OSError):
                 _write(memory / "memory.force_empty", 0)
-            baseline = int(_read(memory / "memory.usage_in_bytes"))
+            baseline = int(read_small_file(memory / "memory.usage_in_bytes"))
         with contextlib.suppress(OSError):
             _write(memory / "memory.max_usage_in_bytes", 0)
         user_ns, sys_ns = self._cpu_ns()
@@ -214,7 +217,9 @@ class SlotCgroup:
             return -1, -1
         # usage_all has both, per CPU, in one read (usage_user and usage_sys are its sums).
         with contextlib.suppress(OSError, ValueError, IndexError):
-            rows = [line.split() for line in _read(d / "cpuacct.usage_all").splitlines()[1:]]
+            rows = [
+                line.split() for line in read_small_file(d / "cpuacct.usage_all").splitlines()[1:]
+            ]
             if rows:
                 return sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows)
         return self._cpuacct("cpuacct.usage_user"), self._cpuacct("cpuacct.usage_sys")
@@ -224,7 +229,7 @@ class SlotCgroup:
         if d is None:
             return -1
         try:
-            return int(_read(d / name))
+            return int(read_small_file(d / name))
         except (OSError, ValueError):
             return -1
 
@@ -232,7 +237,7 @@ class SlotCgroup:
         d = self.dirs.get("memory")
         if d is None:
             return 0
-        for line in _read(d / "memory.oom_control").splitlines():
+        for line in read_small_file(d / "memory.oom_control").splitlines():
             key, _, value = line.partition(" ")
             if key == "oom_kill":
                 return int(value)
@@ -243,7 +248,7 @@ class SlotCgroup:
         if d is None:
             return 0
         with contextlib.suppress(OSError, ValueError):
-            return int(_read(d / "pids.events").split()[1])
+            return int(read_small_file(d / "pids.events").split()[1])
         return 0
 
     def usage(self) -> Usage:
@@ -254,7 +259,7 @@ class SlotCgroup:
                 usage.user_seconds = (user - self._baseline["user_ns"]) / 1e9
                 usage.system_seconds = (system - self._baseline["sys_ns"]) / 1e9
             with contextlib.suppress(OSError, ValueError):
-                peak = int(_read(self.dirs["memory"] / "memory.max_usage_in_bytes"))
+                peak = int(read_small_file(self.dirs["memory"] / "memory.max_usage_in_bytes"))
                 usage.peak_memory_bytes = max(0, peak - self._baseline["memory"])
             usage.oom_killed = self._oom_kills() > self._baseline["oom_kill"]
             usage.hit_task_limit = self._pids_max_events() > self._baseline["pids_max_events"]
@@ -263,16 +268,20 @@ class SlotCgroup:
             d = self.dirs[""]
             usage = Usage()
             with contextlib.suppress(OSError, ValueError):
-                stat = dict(line.split() for line in _read(d / "cpu.stat").splitlines())
+                stat = dict(line.split() for line in read_small_file(d / "cpu.stat").splitlines())
                 usage.user_seconds = int(stat["user_usec"]) / 1e6
                 usage.system_seconds = int(stat["system_usec"]) / 1e6
             with contextlib.suppress(OSError, ValueError):
-                usage.peak_memory_bytes = int(_read(d / "memory.peak"))
+                usage.peak_memory_bytes = int(read_small_file(d / "memory.peak"))
             with contextlib.suppress(OSError, ValueError):
-                events = dict(line.split() for line in _read(d / "memory.events").splitlines())
+                events = dict(
+                    line.split() for line in read_small_file(d / "memory.events").splitlines()
+                )
                 usage.oom_killed = int(events.get("oom_kill", 0)) > 0
             with contextlib.suppress(OSError, ValueError):
-                events = dict(line.split() for line in _read(d / "pids.events").splitlines())
+                events = dict(
+                    line.split() for line in read_small_file(d / "pids.events").splitlines()
+                )
                 usage.hit_task_limit = int(events.get("max", 0)) > 0
             return usage
         return Usage()
@@ -290,7 +299,7 @@ class SlotCgroup:
         found: set[int] = set()
         for d in self.dirs.values():
             with contextlib.suppress(OSError, ValueError):
-                found.update(int(p) for p in _read(d / "cgroup.procs").split())
+                found.update(int(p) for p in read_small_file(d / "cgroup.procs").split())
         return found - _exempt.get(self.name, set())
 
     def kill_all(self, timeout: float = 5.0) -> bool:
@@ -338,7 +347,7 @@ class SlotCgroup:
     @staticmethod
     def _freezer_state(freezer: Path) -> str:
         try:
-            return _read(freezer / "freezer.state").strip()
+            return read_small_file(freezer / "freezer.state").strip()
         except OSError:
             return "THAWED"
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cgroups import BWRAP_TASKS, SlotCgroup
+from .cgroups import BWRAP_TASKS, SlotCgroup, read_small_file
 from .job import Limits
 from .seccomp_filter import compiled_filter
 
@@ -709,11 +709,11 @@ class Jail:
         with contextlib.suppress(OSError):
             for task in os.listdir("/proc/self/task"):
                 with contextlib.suppress(OSError, ValueError):
-                    for pid in _read_proc(f"/proc/self/task/{task}/children").split():
+                    for pid in read_small_file(f"/proc/self/task/{task}/children").split():
                         if int(pid) in spawners:
                             continue
                         with contextlib.suppress(OSError):
-                            for line in _read_proc(f"/proc/{pid}/status").splitlines():
+                            for line in read_small_file(f"/proc/{pid}/status").splitlines():
                                 if line.startswith("Uid:"):
                                     if int(line.split()[1]) == self.uid:
                                         found.append(int(pid))
@@ -779,17 +779,6 @@ def _read_all(fd: int) -> bytes:
         while chunk := os.read(fd, 65536):
             chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _read_proc(path: str) -> str:
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        chunks = []
-        while chunk := os.read(fd, 65536):
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    return b"".join(chunks).decode()
 
 
 def _count_processes_of(uid: int) -> int:
