@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors, services
 from accounts.forms import EmailAuthenticationForm, SignupForm
 from accounts.tokens import InvalidToken, user_from_verify_token
+from config.ratelimit import rate_limit_allows, rate_limit_reached
 from notifications import selectors as notification_selectors
 from notifications.consent import current_consent
 from notifications.forms import AccountSubscribeForm
-from notifications.ratelimit import rate_limit_allows, rate_limit_reached
 
 RESEND_LIMITED_TEXT = "We sent several links in the last hour. Please wait a while and try again."
 RESET_LIMITED_TEXT = "Too many password reset requests. Please wait an hour and try again."

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from accounts.selectors import email_verified
+from config.ratelimit import rate_limit_allows
 from notifications import selectors, services
 from notifications.consent import current_consent
 from notifications.forms import AccountSubscribeForm, SubscribeForm
-from notifications.ratelimit import rate_limit_allows
 from notifications.tokens import InvalidToken, subscriber_from_confirm_token, subscriber_from_unsubscribe_token
 from quizzes.models import Track
 

@@ -10,7 +10,6 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
+from config.ratelimit import rate_limit_allows
 from sandbox.examples import BY_SLUG, DEFAULT, EXAMPLES
 from sandbox.forms import PlaygroundForm, initial_from_variants
 from sandbox.models import Run
@@ -53,9 +53,9 @@ def _get_run_for_viewer(request: HttpRequest, run_id: uuid.UUID) -> Run:
 
 
 def _over_limit(who: str, limit: int) -> bool:
-    key = f"playground-runs:{who}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    return cache.incr(key) > limit
+    return not rate_limit_allows(
+        scope="playground-runs", ident=who, limit=limit, window=RATE_WINDOW_SECONDS
+    )
 
 
 def _rate_limited(request: HttpRequest) -> bool:

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from config.ratelimit import rate_limit_key
 from sandbox.engine import Environment, Noise, Repetition, Report, Status, VariantSummary
 from sandbox.models import Run
 from sandbox.tests.helpers import job_of, wait_done
@@ -141,7 +142,7 @@ def test_code_over_the_size_limit_is_refused_with_the_code_kept(client):
 def test_too_many_runs_a_minute_are_refused_with_the_code_kept(client, learner, settings):
     settings.PLAYGROUND_RUNS_PER_MINUTE = 3
     client.force_login(learner)
-    key = f"playground-runs:user:{learner.pk}"
+    key = rate_limit_key("playground-runs", f"user:{learner.pk}")
     cache.set(key, 3, timeout=60)
     try:
         response = client.post("/playground/", post_data("print('mine')"), headers=HTMX)
@@ -159,7 +160,7 @@ def test_anonymous_runs_are_limited_per_address_not_only_per_session(client, set
     # Dropping the session cookie gives a new session: that must not reset the limit.
     settings.PLAYGROUND_RUNS_PER_MINUTE = 2
     address = "203.0.113.7"
-    key = f"playground-runs:ip:{address}"
+    key = rate_limit_key("playground-runs", f"ip:{address}")
     cache.set(key, 2 * 3, timeout=60)  # three anonymous learners' worth already used
     try:
         response = client.post(
