@@ -1,6 +1,7 @@
 """Tracks, lessons and practice tests: the content a learner reads and practises."""
 
 import math
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -143,8 +144,9 @@ class Question(models.Model):
     def is_prediction(self) -> bool:
         return self.kind == self.Kind.PREDICTION
 
-    @property
+    @cached_property
     def prediction_spec(self) -> "PredictionSpec":
+        # Validation parses every variant; a progress poll asks for the spec several times.
         from quizzes.spec import PredictionSpec
 
         return PredictionSpec.from_dict(self.spec or {})
