@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from quizzes.content import EXTRA_LOADERS, ContentError, LoadSummary, check_keys, upsert
+from quizzes.content import EXTRA_LOADERS, ContentError, LoadSummary, check_keys, check_slug, upsert
 from quizzes.markdown import render, render_inline
 from quizzes.models import Choice, Difficulty, Lesson, Misconception, Question, Status, Track
 from quizzes.spec import PredictionSpec, SpecError
@@ -142,12 +142,7 @@ def load_bank(path: Path, track: Track, summary: LoadSummary) -> None:
         kind = item.get("kind")
         allowed = COMMON_OPTIONAL | (PREDICTION_KEYS if kind == Question.Kind.PREDICTION else CHOICE_KEYS)
         check_keys(path, line, item, COMMON_REQUIRED, allowed, f"question #{order + 1}")
-        slug = item["slug"]
-        if not isinstance(slug, str) or not slug.replace("-", "").isalnum() or slug != slug.lower():
-            raise ContentError(path, line, f"slug {slug!r} must be lowercase letters, digits and hyphens")
-        if slug in seen:
-            raise ContentError(path, line, f"slug {slug!r} is used twice")
-        seen.add(slug)
+        slug = check_slug(path, line, item["slug"], seen)
         if kind not in Question.Kind.values:
             raise ContentError(path, line, f"kind must be one of {', '.join(Question.Kind.values)}, not {kind!r}")
         if item["section"] not in lesson.anchors:

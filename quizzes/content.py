@@ -6,6 +6,7 @@ raises `ContentError` naming the file, the line and the reason, and nothing is w
 """
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,19 @@ def check_keys(path: Path, line: int | None, data: Any, required: set[str], opti
         raise ContentError(path, line, f"{what} has unknown key(s) {', '.join(map(str, unknown))}")
 
 
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def check_slug(path: Path, line: int | None, slug: Any, seen: set[str]) -> str:
+    """A lowercase, hyphenated slug not used by an earlier item of the same kind in this load."""
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+        raise ContentError(path, line, f"slug must be lowercase letters, digits and hyphens, not {slug!r}")
+    if slug in seen:
+        raise ContentError(path, line, f"the slug {slug!r} is used twice")
+    seen.add(slug)
+    return slug
+
+
 def _status(path: Path, line: int | None, value: Any) -> str:
     if value not in Status.values:
         raise ContentError(path, line, f"status must be one of {', '.join(Status.values)}, not {value!r}")
@@ -125,15 +139,14 @@ def split_front_matter(path: Path, text: str) -> tuple[Any, str, int]:
 LESSON_KEYS = {"title", "slug", "order", "summary", "status"}
 
 
-def load_lesson(path: Path, track: Track, summary: LoadSummary) -> Lesson:
+def load_lesson(path: Path, track: Track, summary: LoadSummary, seen: set[str]) -> Lesson:
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError:
         raise ContentError(path, None, "not UTF-8 text") from None
     meta, body, body_line = split_front_matter(path, text)
     check_keys(path, 2, meta, LESSON_KEYS, {"updated"}, "front matter")
-    if not isinstance(meta["slug"], str) or not meta["slug"].replace("-", "").isalnum():
-        raise ContentError(path, 2, f"slug must be lowercase letters, digits and hyphens, not {meta['slug']!r}")
+    check_slug(path, 2, meta["slug"], seen)
     updated = meta.get("updated")
     if updated is not None and not isinstance(updated, datetime.date):
         raise ContentError(path, 2, f"updated must be a date like 2026-06-19, not {updated!r}")
@@ -182,7 +195,7 @@ def content_load(*, root: Path) -> LoadSummary:
             for lesson_file in sorted(folder.glob("*.md")):
                 if lesson_file.name.lower() == "readme.md":
                     continue
-                seen_lessons.add(load_lesson(lesson_file, track, summary).slug)
+                load_lesson(lesson_file, track, summary, seen_lessons)
         for track, folder in tracks:
             for suffix, loader in EXTRA_LOADERS.items():
                 for extra in sorted(folder.glob(f"*{suffix}")):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from quizzes.content import EXTRA_LOADERS, ContentError, LoadSummary, _status, check_keys, read_yaml, upsert
+from quizzes.content import EXTRA_LOADERS, ContentError, LoadSummary, _status, check_keys, check_slug, read_yaml, upsert
 from quizzes.models import PracticeTest, Status, Track
 from quizzes.services import practice_test_publish
 
@@ -35,12 +35,7 @@ def load_practice_tests(path: Path, track: Track, summary: LoadSummary) -> None:
     seen: set[str] = set()
     for item, line in zip(data, lines, strict=True):
         check_keys(path, line, item, KEYS, OPTIONAL, "a practice test")
-        slug = item["slug"]
-        if not isinstance(slug, str) or not slug.replace("-", "").isalnum() or slug != slug.lower():
-            raise ContentError(path, line, f"slug must be lowercase letters, digits and hyphens, not {slug!r}")
-        if slug in seen:
-            raise ContentError(path, line, f"the slug {slug!r} appears twice")
-        seen.add(slug)
+        slug = check_slug(path, line, item["slug"], seen)
         status = _status(path, line, item["status"])
         existing = PracticeTest.objects.filter(slug=slug).first()
         if existing and existing.track_id != track.pk:

@@ -128,3 +128,20 @@ def test_the_shipped_content_loads():
     lesson = Lesson.objects.get(slug="python-threading-and-the-gil")
     assert lesson.status == "published"
     assert "race-conditions-and-locks" in lesson.anchors
+
+
+def test_two_lessons_with_one_slug_fail_instead_of_overwriting(content):
+    (content / "python-concurrency" / "zz-copy.md").write_text(LESSON.replace("Locks in practice", "A copy"))
+
+    with pytest.raises(CommandError, match=r"zz-copy\.md:2: the slug 'locks-in-practice' is used twice"):
+        load(content)
+    assert not Lesson.objects.exists()
+
+
+def test_a_slug_with_capitals_is_refused(content):
+    (content / "python-concurrency" / "locks-in-practice.md").write_text(
+        LESSON.replace("slug: locks-in-practice", "slug: Locks-In-Practice")
+    )
+
+    with pytest.raises(CommandError, match="slug must be lowercase letters, digits and hyphens"):
+        load(content)
