@@ -4,6 +4,7 @@ Each service is one transaction. A code-prediction answer is stored with its pre
 before anything runs; the run is enqueued after commit and graded when it has finished.
 """
 
+from dataclasses import replace
 from functools import partial
 
 from django.conf import settings
@@ -25,11 +26,16 @@ class AnswerError(ValueError):
 
 def question_job(question: Question) -> Job:
     spec = question.prediction_spec
+    limits = settings.SANDBOX_LIMITS
+    if spec.timeout is not None:
+        # A question may stop its runs sooner (a deadlock question), never later than the sandbox.
+        limits = replace(limits, wall_seconds=min(spec.timeout, limits.wall_seconds))
     return Job(
         variants=tuple(Variant(name, source) for name, source in spec.variants.items()),
         repeat=spec.repeat,
-        limits=settings.SANDBOX_LIMITS,
+        limits=limits,
         interpreter=settings.SANDBOX_INTERPRETER,
+        control=spec.control_processes,
     )
 
 

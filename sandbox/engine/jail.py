@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cgroups import BWRAP_TASKS, SlotCgroup, read_small_file
+from .harness import HARNESS_SOURCE, MAX_DUMP_BYTES, dump_after
 from .job import Limits
 from .seccomp_filter import compiled_filter
 
@@ -75,6 +76,8 @@ class Outcome:
     oom_killed: bool = False
     hit_task_limit: bool = False
     infra_error: str = ""
+    # What the harness wrote to its stacks descriptor (JSON; see harness.py), if anything.
+    stacks: bytes = b""
     leftover_pids: list[int] = field(default_factory=list)
 
 
@@ -280,6 +283,7 @@ class Jail:
         source_fd: int,
         status_fd: int,
         *,
+        stacks_fd: int,
         slot_netns: bool = False,
     ) -> list[str]:
         # With slot_netns the spawner has already put us in the slot's own empty network
@@ -345,8 +349,11 @@ class Jail:
             argv[argv.index("--proc") : argv.index("--proc")] = ["--ro-bind", prefix, prefix]
         for key, value in SANDBOX_ENV.items():
             argv += ["--setenv", key, value]
-        # -u: a snippet stopped by a limit still shows what it printed up to then.
-        argv += ["--", self.interpreter, "-I", "-S", "-B", "-u", SCRIPT]
+        # -u: a snippet stopped by a limit still shows what it printed up to then. The harness
+        # runs SCRIPT as __main__ and dumps every thread's stack to stacks_fd shortly before
+        # the wall limit (harness.py).
+        argv += ["--", self.interpreter, "-I", "-S", "-B", "-u", "-c", HARNESS_SOURCE]
+        argv += [str(stacks_fd), f"{dump_after(limits.wall_seconds):.3f}"]
         return argv
 
     def _rlimits(self, limits: Limits, memory_cgroup: bool) -> list[tuple[int, int, int]]:
@@ -421,22 +428,25 @@ class Jail:
             procs_files = self.cgroup.procs_files
         seccomp_fd = _memfd("seccomp", compiled_filter())
         source_fd = _memfd("source", source.encode("utf-8"))
+        stacks_fd = os.memfd_create("stacks", 0)
         status_read, status_write = os.pipe()
         try:
-            return self._run(
+            self._run(
                 outcome,
                 limits,
                 procs_files,
                 spawner,
-                seccomp_fd,
-                source_fd,
+                (seccomp_fd, source_fd, stacks_fd),
                 status_read,
                 status_write,
             )
+            if outcome.timed_out:
+                outcome.stacks = os.pread(stacks_fd, MAX_DUMP_BYTES, 0)
+            return outcome
         finally:
             # status_write is _run's to close (once: a second close could hit a descriptor
             # another thread has opened under the same number since).
-            for fd in (seccomp_fd, source_fd, status_read):
+            for fd in (seccomp_fd, source_fd, stacks_fd, status_read):
                 with contextlib.suppress(OSError):
                     os.close(fd)
             if self.cgroup is not None:
@@ -448,8 +458,7 @@ class Jail:
         limits: Limits,
         procs_files: list[str],
         spawner: _Spawner | None,
-        seccomp_fd: int,
-        source_fd: int,
+        jail_fds: tuple[int, int, int],
         status_read: int,
         status_write: int,
     ) -> Outcome:
@@ -458,12 +467,10 @@ class Jail:
         proc: subprocess.Popen | _SpawnedProcess | None = None
         try:
             if spawner is not None:
-                proc = self._spawn(spawner, limits, seccomp_fd, source_fd, status_write)
+                proc = self._spawn(spawner, limits, jail_fds, status_write)
                 started = time.monotonic() if proc is None else started
             if proc is None:
-                proc = self._popen(
-                    outcome, limits, procs_files, seccomp_fd, source_fd, status_write
-                )
+                proc = self._popen(outcome, limits, procs_files, jail_fds, status_write)
         finally:
             os.close(status_write)  # the sandbox has its own copy
         if proc is None:
@@ -494,8 +501,7 @@ class Jail:
         self,
         spawner: _Spawner,
         limits: Limits,
-        seccomp_fd: int,
-        source_fd: int,
+        jail_fds: tuple[int, int, int],
         status_write: int,
     ) -> _SpawnedProcess | None:
         """bwrap started by the slot's spawner, or None (spawner gone: use Popen instead)."""
@@ -503,16 +509,18 @@ class Jail:
         err_read, err_write = os.pipe()
         devnull = os.open(os.devnull, os.O_RDONLY)
         request = {
-            # The spawner's child gets the fds below as 0-5, so bwrap is told 3, 4 and 5.
-            "argv": self._argv(limits, 3, 4, 5, slot_netns=True),
+            # The spawner's child gets the fds below as 0-6, so bwrap is told 3, 4, 5 and 6.
+            "argv": self._argv(limits, 3, 4, 5, stacks_fd=6, slot_netns=True),
             "uid": self.uid,
             "gid": self.gid,
             "privileged": self.privileged,
             "rlimits": self._rlimits(limits, memory_cgroup=True),
         }
         try:
+            seccomp_fd, source_fd, stacks_fd = jail_fds
             pidfd = spawner.spawn(
-                request, [devnull, out_write, err_write, seccomp_fd, source_fd, status_write]
+                request,
+                [devnull, out_write, err_write, seccomp_fd, source_fd, status_write, stacks_fd],
             )
         except OSError:
             spawner.close()
@@ -529,11 +537,11 @@ class Jail:
         outcome: Outcome,
         limits: Limits,
         procs_files: list[str],
-        seccomp_fd: int,
-        source_fd: int,
+        jail_fds: tuple[int, int, int],
         status_write: int,
     ) -> subprocess.Popen | None:
-        argv = self._argv(limits, seccomp_fd, source_fd, status_write)
+        seccomp_fd, source_fd, stacks_fd = jail_fds
+        argv = self._argv(limits, seccomp_fd, source_fd, status_write, stacks_fd=stacks_fd)
         try:
             return subprocess.Popen(
                 argv,
@@ -542,7 +550,7 @@ class Jail:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                pass_fds=(seccomp_fd, source_fd, status_write),
+                pass_fds=(seccomp_fd, source_fd, status_write, stacks_fd),
                 preexec_fn=self._child_setup(limits, procs_files),
                 start_new_session=True,
                 cwd="/",

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import control
+from .harness import deadlock_summary, parse_dump
 from .jail import BASE_UID, BWRAP, Jail, Outcome
 from .job import Job, Limits
 from .report import Environment, IsolationStatus, Noise, Repetition, Report, Status, VariantSummary
@@ -213,7 +215,9 @@ def _own_cpu_seconds() -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
-def _repetition(variant: str, index: int, outcome: Outcome, limits: Limits) -> Repetition:
+def _repetition(
+    variant: str, index: int, outcome: Outcome, limits: Limits, source: str = ""
+) -> Repetition:
     detail = ""
     if outcome.infra_error:
         status, detail = Status.INFRA_ERROR, outcome.infra_error
@@ -244,6 +248,7 @@ def _repetition(variant: str, index: int, outcome: Outcome, limits: Limits) -> R
         status = Status.OK
     if outcome.hit_task_limit and status is not Status.OK:
         detail += f" It tried to start more than {limits.processes} processes or threads."
+    threads = parse_dump(outcome.stacks) if outcome.timed_out and outcome.stacks else []
     return Repetition(
         variant=variant,
         index=index,
@@ -259,6 +264,8 @@ def _repetition(variant: str, index: int, outcome: Outcome, limits: Limits) -> R
         stdout_truncated=outcome.stdout_truncated,
         stderr_truncated=outcome.stderr_truncated,
         detail=detail.strip(),
+        threads=threads,
+        deadlock=deadlock_summary(threads, source) if threads else "",
     )
 
 
@@ -327,12 +334,14 @@ def run_job(
                     message=f"Sandbox unavailable: {_explain(environment)}",
                 )
             )
+        # The control runs outside the noise window: its CPU is the job's, not the host's.
+        probes = [control.probe(jail, job.control, job.limits)] if job.control else []
         busy_before, own_before = _busy_cpu_seconds(), _own_cpu_seconds()
         measured_from = time.monotonic()
         for index in range(job.repeat):
             for variant in job.variants:
                 outcome = jail.run(variant.source, job.limits)
-                repetition = _repetition(variant.name, index, outcome, job.limits)
+                repetition = _repetition(variant.name, index, outcome, job.limits, variant.source)
                 repetitions.append(repetition)
                 if on_progress is not None:
                     on_progress(len(repetitions), total)
@@ -348,6 +357,8 @@ def run_job(
         measured_wall = time.monotonic() - measured_from
         busy = _busy_cpu_seconds() - busy_before
         own = _own_cpu_seconds() - own_before
+        if job.control:
+            probes.append(control.probe(jail, job.control, job.limits))
 
     job_cpu = sum(r.user_seconds + r.system_seconds for r in repetitions)
     other = max(0.0, busy - job_cpu - own)
@@ -372,5 +383,6 @@ def run_job(
             repetitions=repetitions,
             variants=[VariantSummary.of(v.name, repetitions) for v in job.variants],
             noise=noise,
+            control=control.summarise(job.control, probes) if job.control else None,
         )
     )
