@@ -46,7 +46,7 @@ def check_workers() -> dict[str, Any]:
 def check_sandbox() -> dict[str, Any]:
     from sandbox.engine import isolation_status
 
-    status = isolation_status(settings.SANDBOX_INTERPRETER)
+    status = isolation_status(settings.SANDBOX_INTERPRETER, config=settings.SANDBOX_ENGINE)
     return {"ok": status.ok, "reason" if not status.ok else "detail": status.message}
 
 

@@ -251,9 +251,11 @@ LOGGING = {
 # not one under a private home), and the limits (see sandbox/engine/README.md).
 SANDBOX_INTERPRETER = env_str("SANDBOX_INTERPRETER", "/usr/bin/python3")
 try:
-    from sandbox.engine import Limits
+    from sandbox.engine import EngineConfig, Limits
 
+    # Parsed once here; sandbox/jobs.py hands them to the engine (which never reads the environment).
     SANDBOX_LIMITS = Limits.from_env(os.environ)
+    SANDBOX_ENGINE = EngineConfig.from_env(os.environ)
 except ValueError as error:
     raise ImproperlyConfigured(str(error)) from None
 # Each worker process gets sandbox slot SANDBOX_SLOT_BASE + its pool index (its own uid).

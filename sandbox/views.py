@@ -20,7 +20,7 @@ from django_htmx.middleware import HtmxDetails
 from accounts.owners import owner_of
 from config.ratelimit import rate_limit_allows
 from sandbox.examples import BY_SLUG, DEFAULT, EXAMPLES
-from sandbox.forms import PlaygroundForm, initial_from_variants
+from sandbox.forms import PLAYGROUND_MAX_REPEAT, PlaygroundForm, initial_from_variants
 from sandbox.models import Run
 from sandbox.services import SandboxError, run_enqueue
 
@@ -146,7 +146,9 @@ def playground(request: HtmxHttpRequest) -> HttpResponse:
     try:
         run = run_enqueue(
             job=job,
-            queue=Run.Queue.TIMING if len(job.variants) > 1 else Run.Queue.RUNS,
+            # Two variants are a comparison of their timings.
+            timing=len(job.variants) > 1,
+            max_repeat=PLAYGROUND_MAX_REPEAT,
             owner=owner_of(request, create=True),
         )
     except SandboxError as error:

@@ -3,6 +3,7 @@
 Plain Python, no Django: take a Job, return a Report.
 """
 
+from .config import EngineConfig
 from .job import Job, Limits, Variant
 from .report import (
     Environment,
@@ -16,6 +17,7 @@ from .report import (
 from .runner import isolation_status, run_job
 
 __all__ = [
+    "EngineConfig",
     "Environment",
     "IsolationStatus",
     "Job",

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cgroups import BWRAP_TASKS, SlotCgroup, read_small_file
+from .config import BASE_UID
 from .job import Limits
 from .seccomp_filter import compiled_filter
 
 BWRAP = "/usr/bin/bwrap"
 SCRIPT = "/tmp/main.py"
-BASE_UID = 61000
 # Past this multiple of the cap the snippet is only flooding; stop it rather than read on.
 FLOOD_FACTOR = 10
 # Grace after the sandbox's main process exits for pipes to reach EOF and tasks to vanish.
@@ -237,10 +237,6 @@ class _SpawnedProcess:
         os.close(self.pidfd)
 
 
-def _use_spawner() -> bool:
-    return os.environ.get("SANDBOX_NO_SPAWNER", "") not in ("1", "true", "yes")
-
-
 class Jail:
     """One worker slot's sandbox: its uid, its cgroups, its bwrap command line."""
 
@@ -251,8 +247,10 @@ class Jail:
         *,
         base_uid: int = BASE_UID,
         use_cgroups: bool = True,
+        use_spawner: bool = True,
     ) -> None:
         self.slot = slot
+        self.use_spawner = use_spawner
         self.interpreter = interpreter
         self.privileged = os.geteuid() == 0
         self.uid = base_uid + slot if self.privileged else os.getuid()
@@ -407,7 +405,7 @@ class Jail:
             if not self.cgroup.kill_all(timeout=2.0):
                 outcome.infra_error = "tasks of an earlier run could not be stopped"
                 return outcome
-            if self.cgroup.kind == "v1" and _use_spawner():
+            if self.cgroup.kind == "v1" and self.use_spawner:
                 # v2 creates a fresh cgroup per repetition (and could use CLONE_INTO_CGROUP
                 # instead); without cgroups nothing is migrated, so nothing to save there.
                 with contextlib.suppress(OSError):

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .jail import BASE_UID, BWRAP, Jail, Outcome
+from .config import EngineConfig
+from .jail import BWRAP, Jail, Outcome
 from .job import Job, Limits
 from .report import Environment, IsolationStatus, Noise, Repetition, Report, Status, VariantSummary
 
@@ -41,33 +42,23 @@ print(json.dumps({
 PROBE_LIMITS = Limits(wall_seconds=10.0, processes=16)
 
 _lock = threading.Lock()
-_jails: dict[tuple[int, str, int, bool], Jail] = {}
+_jails: dict[tuple[int, str, EngineConfig], Jail] = {}
 _environments: dict[str, Environment] = {}
-_statuses: dict[str, tuple[float, IsolationStatus]] = {}
+_statuses: dict[tuple[str, EngineConfig], tuple[float, IsolationStatus]] = {}
 
 
-def _base_uid() -> int:
-    raw = os.environ.get("SANDBOX_BASE_UID", str(BASE_UID))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"SANDBOX_BASE_UID={raw!r} is not a whole number") from None
-    if not 1000 <= value <= 2**31 - 2000:
-        raise ValueError(f"SANDBOX_BASE_UID={raw!r} must be an unprivileged uid (>= 1000)")
-    return value
-
-
-def _use_cgroups() -> bool:
-    # Lets tests and desktops exercise the rlimit fallback on a machine that has cgroups.
-    return os.environ.get("SANDBOX_NO_CGROUPS", "") not in ("1", "true", "yes")
-
-
-def _jail(slot: int, interpreter: str) -> Jail:
-    key = (slot, interpreter, _base_uid(), _use_cgroups())
+def _jail(slot: int, interpreter: str, config: EngineConfig) -> Jail:
+    key = (slot, interpreter, config)
     with _lock:
         jail = _jails.get(key)
         if jail is None:
-            jail = Jail(slot, interpreter, base_uid=key[2], use_cgroups=key[3])
+            jail = Jail(
+                slot,
+                interpreter,
+                base_uid=config.base_uid,
+                use_cgroups=config.cgroups,
+                use_spawner=config.spawner,
+            )
             _jails[key] = jail
         return jail
 
@@ -161,18 +152,21 @@ def _environment(jail: Jail) -> Environment | str:
     return found
 
 
-def isolation_status(interpreter: str = "/usr/bin/python3") -> IsolationStatus:
+def isolation_status(
+    interpreter: str = "/usr/bin/python3", *, config: EngineConfig | None = None
+) -> IsolationStatus:
     """Whether jobs can run here; if not, what is missing and how to fix it. Cached briefly."""
+    config = config or EngineConfig()
     now = time.monotonic()
     with _lock:
-        cached = _statuses.get(interpreter)
+        cached = _statuses.get((interpreter, config))
     if cached is not None and now - cached[0] < STATUS_TTL_SECONDS:
         return cached[1]
     details: dict[str, object] = {"bwrap": BWRAP, "interpreter": interpreter, "euid": os.geteuid()}
     problems = _static_problems(interpreter)
     if not problems:
         try:
-            jail = _jail(PROBE_SLOT, interpreter)
+            jail = _jail(PROBE_SLOT, interpreter, config)
             details["isolation"] = jail.isolation
             if jail.cgroup is None:
                 details["cgroup"] = "unavailable: memory is bounded by RLIMIT_AS instead"
@@ -195,7 +189,7 @@ def isolation_status(interpreter: str = "/usr/bin/python3") -> IsolationStatus:
             ok=True, message=f"Sandbox ready ({details['isolation']}).", details=details
         )
     with _lock:
-        _statuses[interpreter] = (time.monotonic(), status)
+        _statuses[(interpreter, config)] = (time.monotonic(), status)
     return status
 
 
@@ -278,12 +272,14 @@ def run_job(
     *,
     slot: int = 0,
     on_progress: Callable[[int, int], None] | None = None,
+    config: EngineConfig | None = None,
 ) -> Report:
     """Run every variant `job.repeat` times, interleaved, each in a fresh sandbox.
 
     Never raises for anything the snippet does: a bad job is REJECTED, a missing sandbox
-    is INFRA_ERROR with how to fix it.
+    is INFRA_ERROR with how to fix it. `config` is this host's EngineConfig (defaults if None).
     """
+    config = config or EngineConfig()
     started_at, started = _now(), time.monotonic()
     fingerprint = ""
 
@@ -294,7 +290,7 @@ def run_job(
         return report
 
     try:
-        problem = job.problem()
+        problem = job.problem(interpreters=config.interpreters)
         if problem is None:
             fingerprint = job.fingerprint()
     except Exception as exc:  # a malformed Job object must still come back as a report
@@ -312,7 +308,7 @@ def run_job(
             Report(status=Status.INFRA_ERROR, message="Sandbox unavailable: " + " ".join(problems))
         )
     try:
-        jail = _jail(slot, job.interpreter)
+        jail = _jail(slot, job.interpreter, config)
     except (OSError, ValueError) as exc:
         return finish(Report(status=Status.INFRA_ERROR, message=f"Sandbox unavailable: {exc}"))
 
