@@ -18,10 +18,10 @@ from sandbox.engine import (
     Status,
     Variant,
     isolation_status,
+    probe,
     run_job,
-    runner,
 )
-from sandbox.engine import jail as jail_module
+from sandbox.engine import bwrap as bwrap_module
 
 from .conftest import TEST_CONFIG, TEST_SLOT, assert_slot_empty, run
 
@@ -142,8 +142,8 @@ def test_isolation_status_reports_ready_with_details() -> None:
 def test_without_bwrap_the_engine_refuses_and_says_how_to_fix_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(runner, "BWRAP", "/nonexistent/bwrap")
-    monkeypatch.setattr(runner, "_statuses", {})
+    monkeypatch.setattr(probe, "BWRAP", "/nonexistent/bwrap")
+    monkeypatch.setattr(probe, "_statuses", {})
     report = run("print('must not run')")
     assert report.status is Status.INFRA_ERROR
     assert "apt-get install bubblewrap" in report.message
@@ -162,8 +162,8 @@ def test_when_bwrap_cannot_build_the_sandbox_nothing_runs_unsandboxed(
     fake = directory / "bwrap"
     fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(jail_module, "BWRAP", str(fake))
-    monkeypatch.setattr(runner, "_environments", {})
+    monkeypatch.setattr(bwrap_module, "BWRAP", str(fake))
+    monkeypatch.setattr(probe, "_environments", {})
     try:
         report = run_job(job_of("print('must not run')"), slot=TEST_SLOT + 1)
     finally:
