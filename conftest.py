@@ -1,7 +1,7 @@
 """Shared fixtures: people, the real Celery workers and a real browser.
 
-The suite talks to real things. `celery_workers` starts the same two workers `make run` starts
-(queues `runs` and `timing`) against the test database and the real Redis; `browser` drives
+The suite talks to real things. `celery_workers` starts the same three workers `make run` starts
+(queues `runs`, `timing` and `mail`) against the test database and the real Redis; `browser` drives
 Debian's chromium through Playwright.
 """
 
@@ -145,10 +145,12 @@ class Workers:
 
 @pytest.fixture(scope="session")
 def celery_workers(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[Workers]:
-    """The two real workers, against the test database; tests using them need `transactional_db`."""
+    """The three real workers (`runs`, `timing`, `mail`), against the test database; tests using
+    them need `transactional_db`."""
     workers = Workers()
     workers.start("runs")
     workers.start("timing")
+    workers.start("mail")
     try:
         workers.wait_ready()
         yield workers

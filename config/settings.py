@@ -206,6 +206,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=30),
 }
 CELERY_TASK_DEFAULT_QUEUE = "runs"
+# Queues by kind of work: mail never competes with learners' runs nor adds noise to timings.
+# Routes by task name (glob patterns), not per call; the sandbox's `runs`/`timing` are chosen
+# per run by sandbox.services.run_queue. Every mail task's name matches one of these.
+CELERY_TASK_ROUTES = {
+    "notifications.*": {"queue": "mail"},  # confirmations, launch fan-out, delivery batches
+    "accounts.*_mail_send": {"queue": "mail"},  # verification and password-reset emails
+    "review.*": {"queue": "mail"},  # review reminders
+    "*_mail_send": {"queue": "mail"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
