@@ -273,6 +273,9 @@ SANDBOX_SLOT_BASE = env_int("SANDBOX_SLOT_BASE", 0, minimum=0)
 # worker requeues the run, long before Redis's visibility_timeout would redeliver it.
 SANDBOX_LEASE_SECONDS = env_int("SANDBOX_LEASE_SECONDS", 15, minimum=3)
 SANDBOX_SWEEP_SECONDS = env_int("SANDBOX_SWEEP_SECONDS", 5, minimum=1)
+# Every worker publishes its health (sandbox, interpreter, cores, queues) to Redis this often;
+# /healthz and the playground read it (sandbox/heartbeat.py). Three missed beats: gone.
+SANDBOX_HEARTBEAT_SECONDS = env_int("SANDBOX_HEARTBEAT_SECONDS", 10, minimum=1)
 PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 10, minimum=1)
 # A finished measurement of the very same job this recent answers a new prediction at once
 # (labelled with its age), so a crowd does not queue behind the one-at-a-time timing worker.
