@@ -15,7 +15,8 @@ from django.utils import timezone
 from accounts.owners import Owner
 from quizzes.models import Answer, PracticeTest, Question, Status
 from quizzes.spec import SpecError, Verdict, verdict_for
-from sandbox.engine import Job, Variant
+from sandbox.engine import Job
+from sandbox.jobs import job_build, job_limits
 from sandbox.models import Run
 from sandbox.selectors import run_in_flight, run_recent_finished
 from sandbox.services import SandboxError, run_enqueue
@@ -27,17 +28,12 @@ class AnswerError(ValueError):
 
 def question_job(question: Question) -> Job:
     spec = question.prediction_spec
-    limits = settings.SANDBOX_LIMITS
+    limits = None
     if spec.timeout is not None:
         # A question may stop its runs sooner (a deadlock question), never later than the sandbox.
-        limits = replace(limits, wall_seconds=min(spec.timeout, limits.wall_seconds))
-    return Job(
-        variants=tuple(Variant(name, source) for name, source in spec.variants.items()),
-        repeat=spec.repeat,
-        limits=limits,
-        interpreter=settings.SANDBOX_INTERPRETER,
-        control=spec.control_processes,
-    )
+        limits = job_limits(wall_seconds=min(spec.timeout, job_limits().wall_seconds))
+    job = job_build(variants=spec.variants.items(), repeat=spec.repeat, limits=limits)
+    return replace(job, control=spec.control_processes)
 
 
 def answer_owner(answer: Answer) -> Owner | None:
@@ -102,9 +98,8 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
     if shared is not None:
         run, reused = shared, shared.status == Run.Status.FINISHED
     else:
-        queue = "timing" if answer.question.prediction_spec.is_timing else "runs"
         try:
-            run = run_enqueue(job=job, queue=queue, owner=answer_owner(answer))
+            run = run_enqueue(job=job, timing=answer.question.prediction_spec.is_timing, owner=answer_owner(answer))
         except SandboxError as error:
             # The prediction stays; the learner sees why nothing ran and can retry.
             Answer.objects.filter(pk=answer.pk).update(
@@ -181,7 +176,7 @@ def answers_rerun_inconclusive(*, run: Run, question: Question, reason: str) -> 
         with transaction.atomic():
             rerun = run_enqueue(
                 job=question_job(question),
-                queue=run.queue,
+                timing=run.queue == Run.Queue.TIMING,
                 owner=Owner(user_id=run.user_id, anon_key="" if run.user_id else run.session_key),
                 countdown=FAIR_RETRY_BACKOFF[retries],
             )

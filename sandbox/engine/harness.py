@@ -1,7 +1,7 @@
 """The in-jail harness that runs before a snippet, and what the engine reads back from it.
 
-The interpreter runs `python -I -S -B -u -c HARNESS FD AFTER`: the harness arms a timer that,
-AFTER seconds in (a little before the wall limit kills the run), writes every thread's stack
+The interpreter runs `python -I -S -B -u -c HARNESS FD AT`: the harness arms a timer that, at
+monotonic time AT (a little before the wall limit kills the run), writes every thread's stack
 as JSON to descriptor FD (a memfd of the launcher, not stdout or stderr, so the snippet's
 output stays its own), then runs /tmp/main.py as `__main__` exactly as `python main.py`
 would: same `__file__`, `sys.argv`, globals and tracebacks (the harness's own frame is
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +30,10 @@ MAX_FRAMES = 24
 # Run with -c; every name it binds is removed from __main__ before the snippet runs.
 HARNESS_SOURCE = """\
 def _lockstep_harness():
-    import os, signal, sys
-    fd, after = int(sys.argv[1]), float(sys.argv[2])
+    import os, signal, sys, time
+    # argv[2] is a time on the monotonic clock (shared with the launcher): a slow start on a
+    # busy host does not push the dump past the kill.
+    fd, after = int(sys.argv[1]), float(sys.argv[2]) - time.monotonic()
     main = sys.modules["__main__"]
     del main._lockstep_harness
     path = "__SCRIPT__"
@@ -65,9 +68,8 @@ def _lockstep_harness():
             value = value.with_traceback(tb)
         sys.__excepthook__(kind, value, tb)
 
-    if after > 0:
-        signal.signal(signal.SIGALRM, dump)
-        signal.setitimer(signal.ITIMER_REAL, after)
+    signal.signal(signal.SIGALRM, dump)
+    signal.setitimer(signal.ITIMER_REAL, max(0.001, after))
     sys.excepthook = excepthook
     try:
         from importlib.machinery import SourceFileLoader
@@ -91,10 +93,11 @@ for _token, _value in (
     HARNESS_SOURCE = HARNESS_SOURCE.replace(_token, str(_value))
 
 
-def dump_after(wall_seconds: float) -> float:
-    """When to dump the stacks: early enough to finish before the wall-limit kill."""
-    margin = min(1.0, max(0.25, 0.15 * wall_seconds))
-    return max(0.05, wall_seconds - margin)
+def dump_at(wall_seconds: float) -> float:
+    """When to dump the stacks, on the monotonic clock, for a run starting now: early enough
+    to finish before the wall-limit kill even on a busy host."""
+    margin = min(1.0, max(0.3, 0.15 * wall_seconds))
+    return time.monotonic() + max(0.05, wall_seconds - margin)
 
 
 @dataclass

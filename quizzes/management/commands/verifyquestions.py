@@ -20,6 +20,7 @@ from quizzes.models import Question, Status
 from quizzes.services import question_job
 from quizzes.spec import Verdict, verdict_for
 from sandbox.engine import run_job
+from sandbox.jobs import engine_config
 
 STABLE_SHARE = 0.95
 
@@ -35,7 +36,7 @@ def verify(question: Question, jobs: int, slot: int = 0) -> dict[str, Any]:
     seconds: list[float] = []
     for _ in range(jobs):
         started = time.monotonic()
-        report = run_job(question_job(question), slot=slot).to_dict()
+        report = run_job(question_job(question), slot=slot, config=engine_config()).to_dict()
         seconds.append(time.monotonic() - started)
         control = report.get("control") or {}
         if control.get("effective_cores") is not None:
