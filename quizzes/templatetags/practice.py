@@ -1,13 +1,14 @@
 """Template helpers for lessons and questions: highlighted snippets, charts, section links."""
 
 import datetime
+import html
 import re
 from typing import Any
 
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -54,6 +55,12 @@ def answer_chart(report: dict[str, Any], spec: PredictionSpec, measurement: Meas
     if spec.kind == "race" or len(measurement.histogram) > 1:
         return mark_safe(charts.histogram_svg(measurement.histogram, "What each run printed"))  # noqa: S308
     return mark_safe("")
+
+
+@register.filter
+def plain_text(html_fragment: str) -> str:
+    """A rendered (sanitised) fragment as plain text, for titles: no tags, no Markdown marks."""
+    return html.unescape(strip_tags(html_fragment)).strip()
 
 
 @register.filter
