@@ -10,17 +10,23 @@ from sandbox.engine import Job, Variant
 from sandbox.engine.job import VARIANT_NAME
 
 MAX_PLAYGROUND_REPEAT = 10
+# Python must not soft-wrap (indentation is syntax); data-editor asks static/js for CodeMirror.
+CODE_ATTRS = {
+    "rows": 16,
+    "spellcheck": "false",
+    "autocapitalize": "off",
+    "wrap": "off",
+    "data-editor": "python",
+}
 
 
 class PlaygroundForm(forms.Form):
     name_1 = forms.CharField(label="Name", max_length=32, initial="main")
-    source_1 = forms.CharField(
-        label="Code", widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}), strip=False
-    )
+    source_1 = forms.CharField(label="Code", widget=forms.Textarea(attrs=CODE_ATTRS), strip=False)
     name_2 = forms.CharField(label="Name", max_length=32, required=False)
     source_2 = forms.CharField(
         label="Code",
-        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
+        widget=forms.Textarea(attrs=CODE_ATTRS),
         required=False,
         strip=False,
     )
