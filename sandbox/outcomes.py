@@ -54,6 +54,10 @@ class Outcome:
     def failed(self) -> bool:
         return bool(self.failures)
 
+    @property
+    def failed_variants(self) -> set[str]:
+        return {failure.variant for failure in self.failures}
+
 
 def _last_exception(stderr: str) -> tuple[str, str]:
     for line in reversed(stderr.strip().splitlines()):
@@ -140,7 +144,11 @@ def _failure(rep: Repetition, source: str) -> Failure | None:
 
 
 def report_outcome(
-    report: Report | None, *, sources: dict[str, str] | None = None, timing_decides: bool = False
+    report: Report | None,
+    *,
+    sources: dict[str, str] | None = None,
+    timing_decides: bool = False,
+    consequence: str = "the comparison between variants may be off",
 ) -> Outcome:
     """Failures (first failing repetition per variant), whether to chart, the busy note.
 
@@ -169,6 +177,6 @@ def report_outcome(
         busy = (
             f"Other work used {report.noise.other_cpu_seconds:g} s of CPU on this machine while "
             "it was measuring, so these wall times may be longer than on a quiet machine and "
-            "the comparison between variants may be off. Run it again for a cleaner measurement."
+            f"{consequence}. Run it again for a cleaner measurement."
         )
     return Outcome(failures=failures, show_charts=succeeded, busy_note=busy)

@@ -57,6 +57,20 @@ def answer_chart(report: dict[str, Any], spec: PredictionSpec, measurement: Meas
     return mark_safe("")
 
 
+@register.simple_tag
+def answer_outcome(report: dict[str, Any] | None, spec: PredictionSpec) -> Any:
+    """What the question's run report means (sandbox/outcomes.py): failures, charts, busy note."""
+    from sandbox.engine import Report
+    from sandbox.outcomes import report_outcome
+
+    return report_outcome(
+        Report.from_dict(report) if report else None,
+        sources=dict(spec.variants),
+        timing_decides=spec.is_timing,
+        consequence="the measured ratio, and with it the verdict, may differ on a quiet machine",
+    )
+
+
 @register.filter
 def plain_text(html_fragment: str) -> str:
     """A rendered (sanitised) fragment as plain text, for titles: no tags, no Markdown marks."""
