@@ -15,15 +15,20 @@
 
   // --- After a swap: focus what the learner came for, announce verdicts and progress ---
   const FOCUS_TARGETS = "[data-verdict], .field-error, .failure-headline, .run-status";
+  function focusWasLost() {
+    const active = document.activeElement;
+    // A swap that replaced the focused element drops focus to <body>. Focus this script put on
+    // a non-interactive element (tabindex=-1) may move on; focus the learner chose stays put.
+    return !active || active === document.body || !document.contains(active) || active.getAttribute("tabindex") === "-1";
+  }
   function afterSwap(elt) {
     const spoken = elt.querySelector("[data-verdict], [data-announce], [role=status]");
     if (spoken) announce(spoken.textContent);
-    const active = document.activeElement;
-    // A swap that replaced the focused element drops focus to <body>; move it somewhere useful.
-    if (active && active !== document.body && document.contains(active)) return;
-    const target = elt.querySelector(FOCUS_TARGETS) || elt.closest("[tabindex]") || elt;
+    if (!focusWasLost()) return;
+    const target = elt.querySelector(FOCUS_TARGETS) || (elt.matches("#result") ? elt : elt.querySelector("#result")) || elt;
+    if (target === document.activeElement) return;
     if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
-    target.focus({ preventScroll: false });
+    target.focus();
   }
   document.addEventListener("htmx:afterSettle", (event) => {
     const elt = event.detail.elt;
