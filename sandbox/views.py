@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url
-from django_htmx.middleware import HtmxDetails
 
 from accounts.owners import owner_of
+from config.htmx import HtmxHttpRequest
 from config.ratelimit import rate_limit_allows
 from sandbox.examples import BY_SLUG, DEFAULT, EXAMPLES
 from sandbox.forms import PLAYGROUND_MAX_REPEAT, PlaygroundForm, initial_from_variants
@@ -29,10 +29,6 @@ logger = logging.getLogger(__name__)
 RATE_WINDOW_SECONDS = 60
 # Anonymous runs from one address may add up to this many learners' worth of the limit.
 ANONYMOUS_LEARNERS_PER_ADDRESS = 3
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def _get_run_for_viewer(request: HttpRequest, run_id: uuid.UUID) -> Run:
