@@ -138,11 +138,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = services.email_normalize(form.cleaned_data["email"])
         ip = self.request.META.get("REMOTE_ADDR", "")
-        window = settings.NOTIFY_RATE_WINDOW_SECONDS
+        window = settings.MAIL_REQUESTS_WINDOW_SECONDS
         if not (
-            rate_limit_allows(scope="reset-ip", ident=ip, limit=settings.NOTIFY_RATE_PER_IP, window=window)
+            rate_limit_allows(scope="reset-ip", ident=ip, limit=settings.MAIL_REQUESTS_PER_IP, window=window)
             and rate_limit_allows(
-                scope="reset-address", ident=email, limit=settings.NOTIFY_RATE_PER_ADDRESS, window=window
+                scope="reset-address", ident=email, limit=settings.MAIL_REQUESTS_PER_ADDRESS, window=window
             )
         ):
             form.add_error(None, RESET_LIMITED_TEXT)

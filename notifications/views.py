@@ -27,8 +27,8 @@ def _address_allows(email: str) -> bool:
     return rate_limit_allows(
         scope="address",
         ident=services.email_normalize(email),
-        limit=settings.NOTIFY_RATE_PER_ADDRESS,
-        window=settings.NOTIFY_RATE_WINDOW_SECONDS,
+        limit=settings.MAIL_REQUESTS_PER_ADDRESS,
+        window=settings.MAIL_REQUESTS_WINDOW_SECONDS,
     )
 
 
@@ -48,8 +48,8 @@ def subscribe(request: HtmxHttpRequest) -> HttpResponse:
     if not rate_limit_allows(
         scope="ip",
         ident=request.META.get("REMOTE_ADDR", ""),
-        limit=settings.NOTIFY_RATE_PER_IP,
-        window=settings.NOTIFY_RATE_WINDOW_SECONDS,
+        limit=settings.MAIL_REQUESTS_PER_IP,
+        window=settings.MAIL_REQUESTS_WINDOW_SECONDS,
     ) or (valid and not _address_allows(form.cleaned_data["email"])):
         form.add_error(None, LIMITED_TEXT)
         return _form_reply(request, signup_context(request, source=source, form=form), status=429)
