@@ -16,7 +16,7 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import close_old_connections
 
 from sandbox import services
 
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A locked SQLite file or a dropped PostgreSQL connection: worth a few more tries.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# A locked SQLite file or a dropped PostgreSQL connection: worth a few more tries. The retry can
+# claim the run again because services.run_execute gives its claim back on such an error.
+TRANSIENT_ERRORS = services.TRANSIENT_ERRORS
 MAX_RETRIES = 3
 
 

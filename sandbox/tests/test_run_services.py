@@ -36,12 +36,13 @@ def test_a_run_goes_queued_running_finished_with_a_report(celery_workers):
     assert run.repetitions_total == 3
     assert run.position is not None
     run = wait_for(run, lambda r: r.status == Run.Status.RUNNING, timeout=20, interval=0.02)
+    seen = list(run.seen_statuses)
     run = wait_done(run)
+    seen += run.seen_statuses[1:]
     assert run.status == Run.Status.FINISHED, run.error
-    assert run.seen_statuses[:3] == ["queued", "running", "finished"] or run.seen_statuses[-2:] == [
-        "running",
-        "finished",
-    ]
+    # Queued when enqueue returned (above), then only forward; a fast worker may claim it before
+    # the first poll, never skip running (its jobs take over half a second).
+    assert seen in (["queued", "running", "finished"], ["running", "finished"])
     report = run.report_obj
     assert report.status is Status.OK
     assert [r.stdout for r in report.repetitions] == ["done\n"] * 3
@@ -104,8 +105,9 @@ def test_a_run_delivered_more_than_twice_ends_as_error_with_the_reason():
     assert run.report is None
 
 
-def test_an_expired_lease_is_requeued_then_failed_past_the_cap():
-    job = job_of("print(1)")
+def test_an_expired_lease_is_requeued_then_failed_past_the_cap(celery_workers):
+    """Through the real broker: the requeued run is published again and a live worker runs it."""
+    job = job_of("print('again')")
     past = timezone.now() - timezone.timedelta(seconds=1)
     once = Run.objects.create(
         queue="runs",
@@ -131,19 +133,42 @@ def test_an_expired_lease_is_requeued_then_failed_past_the_cap():
         attempts=1,
         lease_expires_at=timezone.now() + timezone.timedelta(seconds=30),
     )
-    # No broker message may leak into the shared queue from this test: publish nowhere.
-    published = []
-    original, services._publish = services._publish, published.append
-    try:
-        assert services.run_recover_expired() == 2
-    finally:
-        services._publish = original
+    # The workers' own sweepers may get there first; either way each run is acted on once.
+    assert services.run_recover_expired() <= 2
 
-    for run in (once, twice, fresh):
-        run.refresh_from_db()
-    assert once.status == Run.Status.QUEUED and [r.pk for r in published] == [once.pk]
-    assert twice.status == Run.Status.ERROR and "stopped 2 times" in twice.error
+    once = wait_done(once)
+    twice.refresh_from_db()
+    fresh.refresh_from_db()
+    assert once.status == Run.Status.FINISHED, once.error
+    assert once.attempts == 2
+    assert once.report_obj.repetitions[0].stdout == "again\n"
+    assert twice.status == Run.Status.ERROR
+    assert "stopped 2 times" in twice.error
     assert fresh.status == Run.Status.RUNNING
+
+
+def test_a_released_claim_is_claimed_again_by_the_retry():
+    """What sandbox.tasks' retry of a transient database error relies on: run_execute gives its
+    claim back (run_release), so the retried message can claim the run again."""
+    job = job_of("print('retried')")
+    run = Run.objects.create(queue="runs", job=job.to_dict(), fingerprint=job.fingerprint())
+    claimed = Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(
+        status=Run.Status.RUNNING, attempts=1
+    )
+    assert claimed == 1
+    assert execute(str(run.pk)) is None  # a redelivery meanwhile finds nothing to claim
+    run.refresh_from_db()
+    assert run.status == Run.Status.RUNNING
+
+    assert not services.run_release(run_id=run.pk, attempt=2)  # not ours: another attempt's
+    assert services.run_release(run_id=run.pk, attempt=1)
+    execute(str(run.pk))
+
+    run.refresh_from_db()
+    assert run.status == Run.Status.FINISHED, run.error
+    assert run.attempts == 2
+    assert run.report_obj.repetitions[0].stdout == "retried\n"
+    assert not services.run_release(run_id=run.pk, attempt=2)  # finished runs stay finished
 
 
 def test_it_rejects_a_job_over_the_source_limit_without_writing_anything():
