@@ -49,8 +49,7 @@ class RunQueueUnavailable(SandboxError):
     def __init__(self, message: str = "") -> None:
         super().__init__(
             message
-            or "The code runner is unavailable right now, so your code was not run. "
-            "Please try again in a minute."
+            or "The code runner is unavailable right now, so your code was not run. Please try again in a minute."
         )
 
 
@@ -199,9 +198,7 @@ def run_execute(*, run_id: uuid.UUID | str, slot: int, host: str) -> Run | None:
 
     try:
         with _Lease(run.pk, run.attempts):
-            report = run_job(
-                run.job_obj, slot=slot, on_progress=on_progress, config=engine_config()
-            )
+            report = run_job(run.job_obj, slot=slot, on_progress=on_progress, config=engine_config())
         stored = _report_store(mine, report)
     except TRANSIENT_ERRORS:
         # The task retries this message, and a retry claims only a queued run: give the claim

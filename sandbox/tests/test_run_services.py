@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _own_slot(settings):
     # Task bodies called in this process use a slot no worker of this suite (base, base+8)
     # nor another suite on the machine uses.
-    settings.SANDBOX_SLOT_BASE = (
-        int(__import__("os").environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + 12
-    )
+    settings.SANDBOX_SLOT_BASE = int(__import__("os").environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + 12
 
 
 def test_a_run_goes_queued_running_finished_with_a_report(celery_workers):
@@ -49,7 +47,9 @@ def test_a_run_goes_queued_running_finished_with_a_report(celery_workers):
     assert run.repetitions_done == 3
     assert run.attempts == 1
     assert run.worker_host.startswith("test-runs-")
-    assert run.started_at and run.finished_at and run.lease_expires_at is None
+    assert run.started_at
+    assert run.finished_at
+    assert run.lease_expires_at is None
     assert run.position is None
 
 
@@ -87,14 +87,13 @@ def test_a_redelivered_task_does_not_run_the_job_twice():
 
     assert run.status == Run.Status.FINISHED
     assert run.attempts == 1
-    assert run.report == first_report and run.finished_at == first_finished
+    assert run.report == first_report
+    assert run.finished_at == first_finished
 
 
 def test_a_run_delivered_more_than_twice_ends_as_error_with_the_reason():
     job = job_of("print('never')")
-    run = Run.objects.create(
-        queue="runs", job=job.to_dict(), fingerprint=job.fingerprint(), attempts=2
-    )
+    run = Run.objects.create(queue="runs", job=job.to_dict(), fingerprint=job.fingerprint(), attempts=2)
 
     execute(str(run.pk))
     run.refresh_from_db()
@@ -152,9 +151,7 @@ def test_a_released_claim_is_claimed_again_by_the_retry():
     claim back (run_release), so the retried message can claim the run again."""
     job = job_of("print('retried')")
     run = Run.objects.create(queue="runs", job=job.to_dict(), fingerprint=job.fingerprint())
-    claimed = Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(
-        status=Run.Status.RUNNING, attempts=1
-    )
+    claimed = Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(status=Run.Status.RUNNING, attempts=1)
     assert claimed == 1
     assert execute(str(run.pk)) is None  # a redelivery meanwhile finds nothing to claim
     run.refresh_from_db()
@@ -240,7 +237,8 @@ def test_redis_down_at_submit_is_a_clear_error_and_writes_nothing():
     with _DeadBroker(), pytest.raises(services.RunQueueUnavailable) as raised:
         services.run_enqueue(job=job, timing=False, owner=Owner(user_id=None, anon_key="abc"))
 
-    assert "unavailable" in str(raised.value) and "try again" in str(raised.value)
+    assert "unavailable" in str(raised.value)
+    assert "try again" in str(raised.value)
     assert isinstance(raised.value, services.SandboxError)
     assert not Run.objects.exists()
 
