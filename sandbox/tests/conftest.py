@@ -25,9 +25,7 @@ SECRET = "LOCKSTEP_TEST_SECRET_7f3a9c"
 FAST = Limits(wall_seconds=2.0, cpu_seconds=4.0, memory_bytes=128 * 1024 * 1024)
 
 
-def run(
-    source: str, limits: Limits = FAST, *, repeat: int = 1, config: EngineConfig = TEST_CONFIG
-) -> Report:
+def run(source: str, limits: Limits = FAST, *, repeat: int = 1, config: EngineConfig = TEST_CONFIG) -> Report:
     return run_job(
         Job(variants=(Variant("main", source),), repeat=repeat, limits=limits),
         slot=TEST_SLOT,
