@@ -61,7 +61,9 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
         latest = None if "again" in request.GET else answers.first()
         if latest is not None:
             latest.question = question
-            return render(request, "quizzes/question.html", _answer_context(services.answer_refresh(answer=latest)))
+            return render(
+                request, "quizzes/question.html", _answer_context(services.answer_verdict_write(answer=latest))
+            )
         return render(request, "quizzes/question.html", _question_context(question))
     confidence = request.POST.get("confidence", Answer.Confidence.THINK)
     if confidence not in Answer.Confidence.values:
@@ -126,7 +128,7 @@ def _answer_context(answer: Answer) -> dict[str, object]:
 
 @require_GET
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    answer = services.answer_refresh(answer=_get_answer_for_learner(request, pk))
+    answer = services.answer_verdict_write(answer=_get_answer_for_learner(request, pk))
     if request.htmx:
         return render(request, "quizzes/question.html#result", _answer_context(answer))
     return render(request, "quizzes/question.html", _answer_context(answer))

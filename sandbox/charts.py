@@ -51,9 +51,7 @@ def _html(template: str, *args) -> SafeString:
     return format_html(template, *(f"{a:.1f}" if isinstance(a, float) else a for a in args))
 
 
-def _svg(
-    height: float, title: str, description: str, body: list[str], legend: str = ""
-) -> SafeString:
+def _svg(height: float, title: str, description: str, body: list[str], legend: str = "") -> SafeString:
     chart_id = f"chart-{uuid.uuid4().hex[:10]}"
     return format_html(
         '<div class="chart-box"><svg class="chart" viewBox="0 0 {} {}" role="img" '
@@ -114,9 +112,7 @@ def _x_axis(ticks: list[tuple[float, str]], y: float, title: str) -> list[str]:
     return parts
 
 
-def bars_svg(
-    rows: list[tuple[str, float, float | None, float | None]], title: str, legend: str = ""
-) -> SafeString:
+def bars_svg(rows: list[tuple[str, float, float | None, float | None]], title: str, legend: str = "") -> SafeString:
     """Horizontal bars: (label, value, low, high) seconds; low-high drawn as a whisker."""
     if not rows:
         return _empty(title)
@@ -162,21 +158,13 @@ def bars_svg(
                     mid + 6,
                 )
             )
-        body.append(
-            _html(
-                '<text x="{}" y="{}">{}</text>', WIDTH - VALUE_WIDTH + 6, mid + 5, _seconds(value)
-            )
-        )
+        body.append(_html('<text x="{}" y="{}">{}</text>', WIDTH - VALUE_WIDTH + 6, mid + 5, _seconds(value)))
     axis_y = 6 + len(rows) * ROW
     ticks = [(f, _tick(top * f, factor)) for f in (0.0, 0.5, 1.0)]
     body += _x_axis(ticks, axis_y, f"wall time ({unit})")
     description = "; ".join(
         f"{label}: {_seconds(value)}"
-        + (
-            f" (fastest {_seconds(low)}, slowest {_seconds(high)})"
-            if low is not None and high is not None
-            else ""
-        )
+        + (f" (fastest {_seconds(low)}, slowest {_seconds(high)})" if low is not None and high is not None else "")
         for label, value, low, high in rows
     )
     return _svg(axis_y + AXIS_HEIGHT, title, description + ".", body, legend)
@@ -275,8 +263,7 @@ def wall_time_by_repetition_svg(report: Report | None) -> SafeString:
     for series, name in enumerate(names):
         body.append(
             _html(
-                '<rect class="bar series-{}" x="{}" y="{}" width="12" height="12"/>'
-                '<text x="{}" y="{}">{}</text>',
+                '<rect class="bar series-{}" x="{}" y="{}" width="12" height="12"/><text x="{}" y="{}">{}</text>',
                 series % SERIES,
                 x,
                 legend_y - 11,
@@ -287,14 +274,10 @@ def wall_time_by_repetition_svg(report: Report | None) -> SafeString:
         )
         x += 28 + 8 * len(_cut(name))
     description = "; ".join(
-        f"{name}: "
-        + ", ".join(_seconds(r.wall_seconds) for r in report.repetitions if r.variant == name)
+        f"{name}: " + ", ".join(_seconds(r.wall_seconds) for r in report.repetitions if r.variant == name)
         for name in names
     )
-    legend = (
-        "One bar per run, in the order they ran; variants alternate so a slow spell hits all "
-        "of them."
-    )
+    legend = "One bar per run, in the order they ran; variants alternate so a slow spell hits all of them."
     return _svg(legend_y + 8, title, description + ".", body, legend)
 
 
@@ -336,9 +319,7 @@ def histogram_svg(counts: dict[str, int], title: str, expected: str | None = Non
             )
         )
     axis_y = 6 + len(counts) * ROW
-    ticks = [(0.0, "0"), (1.0, str(top))] + (
-        [(0.5, str(top // 2))] if top % 2 == 0 and top > 2 else []
-    )
+    ticks = [(0.0, "0"), (1.0, str(top))] + ([(0.5, str(top // 2))] if top % 2 == 0 and top > 2 else [])
     body += _x_axis(ticks, axis_y, "number of runs")
     description = "; ".join(f"{label}: {count} of {total} runs" for label, count in counts.items())
     if expected is None:

@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from sandbox.engine import Repetition, Report, Status
 
 # Every variant runs as this file inside the jail (sandbox/engine/jail.py SCRIPT).
-_FRAME = re.compile(
-    r'^\s*File "/tmp/main\.py", line (?P<line>\d+)(?:, in (?P<function>\S+))?', re.M
-)
+_FRAME = re.compile(r'^\s*File "/tmp/main\.py", line (?P<line>\d+)(?:, in (?P<function>\S+))?', re.M)
 # The last line of a traceback: "ZeroDivisionError: division by zero" (the message is optional).
 _EXCEPTION = re.compile(
     r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Group))(?::\s*(?P<message>.*))?$"
@@ -81,8 +79,7 @@ def _exception_failure(rep: Repetition, source: str) -> Failure:
         return Failure(
             rep.variant,
             "processes",
-            "Process limit hit: the code started more processes or threads than the sandbox allows "
-            f"({name}{where}).",
+            f"Process limit hit: the code started more processes or threads than the sandbox allows ({name}{where}).",
             stderr,
             line,
             source,
@@ -108,9 +105,7 @@ def _failure(rep: Repetition, source: str) -> Failure | None:
     if rep.status is Status.MEMORY_LIMIT:
         found = _MEMORY.search(rep.detail)
         limit = f"more than {found[1]}" if found else "more memory than the limit"
-        return Failure(
-            rep.variant, "memory", f"Killed: used {limit} of memory.", rep.stderr, None, source
-        )
+        return Failure(rep.variant, "memory", f"Killed: used {limit} of memory.", rep.stderr, None, source)
     if rep.status is Status.TIMED_OUT:
         found = _SECONDS.search(rep.detail)
         after = found[1] if found else f"{rep.wall_seconds:.0f} s"
@@ -169,9 +164,7 @@ def report_outcome(
         if failure is not None and failure.kind != "output":
             seen.add(rep.variant)
             failures.append(failure)
-    succeeded = any(
-        rep.status in (Status.OK, Status.OUTPUT_TRUNCATED) for rep in report.repetitions
-    )
+    succeeded = any(rep.status in (Status.OK, Status.OUTPUT_TRUNCATED) for rep in report.repetitions)
     busy = ""
     if timing_decides and succeeded and report.noise and report.noise.noisy:
         busy = (

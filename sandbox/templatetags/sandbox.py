@@ -60,9 +60,7 @@ def outputs_by_variant(report: Report | None) -> list[dict]:
     for summary in report.variants:
         mine = [r for r in report.repetitions if r.variant == summary.name]
         if mine:
-            rows.append(
-                {"name": summary.name, "first": mine[0], "distinct": len({r.stdout for r in mine})}
-            )
+            rows.append({"name": summary.name, "first": mine[0], "distinct": len({r.stdout for r in mine})})
     return rows
 
 
@@ -83,9 +81,7 @@ def median_ratio(report: Report | None) -> dict | None:
 @register.filter
 def python_name(implementation: str) -> str:
     """`sys.implementation.name` as people write it."""
-    return {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}.get(
-        implementation, implementation
-    )
+    return {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}.get(implementation, implementation)
 
 
 @register.filter
@@ -122,9 +118,7 @@ def run_outcome(run: "Run") -> Outcome:
 @register.simple_tag
 def source_lines(source: str, line: int | None = None) -> SafeString:
     """The snippet with line numbers, the failing line marked; Pygments escapes the source."""
-    formatter = HtmlFormatter(
-        linenos="inline", hl_lines=[line] if line else [], cssclass="highlight snippet-lines"
-    )
+    formatter = HtmlFormatter(linenos="inline", hl_lines=[line] if line else [], cssclass="highlight snippet-lines")
     return mark_safe(highlight(source, PythonLexer(), formatter))  # noqa: S308
 
 

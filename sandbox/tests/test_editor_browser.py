@@ -14,10 +14,7 @@ def test_the_editor_loads_with_line_numbers_and_python_highlighting(live_server,
     editor = page.locator(".cm-editor").first
     editor.wait_for()
     assert page.locator("#id_source_1").is_hidden()  # the textarea stays in the form, behind it
-    assert (
-        editor.locator(".cm-lineNumbers .cm-gutterElement", has_text=re.compile(r"^1$")).count()
-        == 1
-    )
+    assert editor.locator(".cm-lineNumbers .cm-gutterElement", has_text=re.compile(r"^1$")).count() == 1
     assert editor.locator(".tok-keyword", has_text="import").count() >= 1
     # No soft wrapping: a long line scrolls sideways instead.
     assert editor.locator(".cm-content").evaluate("e => getComputedStyle(e).whiteSpace") == "pre"
@@ -52,9 +49,7 @@ def test_escape_then_tab_moves_focus_out_of_the_editor(live_server, page):
     assert page.locator("#id_source_1").input_value() == "x"
 
 
-def test_a_run_from_the_editor_reports_the_error_with_focus_and_an_announcement(
-    live_server, page, celery_workers
-):
+def test_a_run_from_the_editor_reports_the_error_with_focus_and_an_announcement(live_server, page, celery_workers):
     page.goto(f"{live_server.url}/playground/?variant=main&source=x")
     content = page.locator(".cm-content").first
     content.click()
@@ -68,9 +63,7 @@ def test_a_run_from_the_editor_reports_the_error_with_focus_and_an_announcement(
     headline = page.locator("#result .failure-headline")
     headline.wait_for(timeout=60_000)
     assert headline.inner_text() == "ZeroDivisionError in crunch(), line 2: division by zero"
-    page.wait_for_function(
-        "document.getElementById('live-region').textContent.includes('ZeroDivisionError')"
-    )
+    page.wait_for_function("document.getElementById('live-region').textContent.includes('ZeroDivisionError')")
     assert page.evaluate("document.activeElement.classList.contains('failure-headline')")
     assert page.locator("#result .hll").inner_text().strip().endswith("return 1 / 0")
     assert page.locator("#result svg.chart").count() == 0

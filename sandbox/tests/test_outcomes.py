@@ -15,9 +15,7 @@ LIMITS = Limits(wall_seconds=2.0, cpu_seconds=4.0, memory_bytes=128 * 1024 * 102
 
 
 def outcome_of(source: str, *, repeat: int = 1, timing_decides: bool = False):
-    report = run_job(
-        Job(variants=(Variant("main", source),), repeat=repeat, limits=LIMITS), slot=SLOT
-    )
+    report = run_job(Job(variants=(Variant("main", source),), repeat=repeat, limits=LIMITS), slot=SLOT)
     return report, report_outcome(report, sources={"main": source}, timing_decides=timing_decides)
 
 
@@ -72,9 +70,7 @@ def test_a_run_that_succeeded_shows_charts_and_no_failure():
 
 
 def test_the_busy_note_appears_only_where_timings_decide():
-    report = run_job(
-        Job(variants=(Variant("main", "print(1)\n"),), repeat=1, limits=LIMITS), slot=SLOT
-    )
+    report = run_job(Job(variants=(Variant("main", "print(1)\n"),), repeat=1, limits=LIMITS), slot=SLOT)
     # A real report, then marked as measured while the host was busy.
     report.noise.noisy = True
 

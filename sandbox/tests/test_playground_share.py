@@ -38,7 +38,8 @@ def test_the_owner_shares_and_a_stranger_reads_code_report_and_charts(client, le
     assert "print" in shared.text  # the code
     assert "shared output" in shared.text  # the report
     assert "<svg" in shared.text  # the charts
-    assert "Share a read-only link" not in shared.text and "Stop sharing" not in shared.text
+    assert "Share a read-only link" not in shared.text
+    assert "Stop sharing" not in shared.text
 
 
 def test_a_stranger_cannot_share_someone_elses_run(learner, stranger):
@@ -56,9 +57,7 @@ def test_a_revoked_link_answers_404_and_a_new_share_gets_a_new_token(client, lea
     client.post(f"/playground/runs/{run.pk}/share/")
     old = SharedRun.objects.get(run=run).token
 
-    response = client.post(
-        f"/playground/runs/{run.pk}/share/", {"revoke": "1"}, HTTP_HX_REQUEST="true"
-    )
+    response = client.post(f"/playground/runs/{run.pk}/share/", {"revoke": "1"}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
     assert "Share a read-only link" in response.text
