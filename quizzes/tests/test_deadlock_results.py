@@ -61,7 +61,7 @@ def test_a_deadlock_prediction_is_graded_hangs_and_the_page_shows_the_stacks(tmp
     run = measured_run(question)
     answer = Answer.objects.create(question=question, session_key=KEY, prediction="hangs", run=run)
 
-    answer = services.answer_refresh(answer=answer)
+    answer = services.answer_verdict_write(answer=answer)
     page = owned.get(answer.get_absolute_url()).content.decode()
 
     assert answer.verdict == Answer.Verdict.CORRECT

@@ -101,7 +101,7 @@ def test_a_run_starved_of_cores_is_inconclusive_retried_and_a_fair_rerun_grades_
     starved = execute(answer.run, cpus={0})
 
     assert starved.report["control"]["effective_cores"] < 1.6
-    answer = services.answer_refresh(answer=answer)
+    answer = services.answer_verdict_write(answer=answer)
 
     assert answer.verdict == Answer.Verdict.INCONCLUSIVE
     assert f"gave the test {starved.report['control']['effective_cores']:.1f} of the 2 cores it needs" in answer.problem
@@ -118,7 +118,7 @@ def test_a_run_starved_of_cores_is_inconclusive_retried_and_a_fair_rerun_grades_
     # then inconclusive again, never graded, until the retries run out.
     for _ in range(len(services.FAIR_RETRY_BACKOFF)):
         rerun = execute(answer.run)
-        answer = services.answer_refresh(answer=answer)
+        answer = services.answer_verdict_write(answer=answer)
         cores = rerun.report["control"]["effective_cores"]
         if cores >= 1.6:
             measured = question.prediction_spec.measure(rerun.report)
@@ -141,7 +141,7 @@ def test_the_result_page_says_why_and_keeps_polling_while_a_rerun_waits(client, 
     session[ANON_KEY_FIELD] = "anon-learner"
     session.save()
 
-    answer = services.answer_refresh(answer=answer)
+    answer = services.answer_verdict_write(answer=answer)
     page = client.get(answer.get_absolute_url())
 
     assert page.status_code == 200

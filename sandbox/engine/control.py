@@ -89,9 +89,7 @@ def probe(jail: Jail, processes: int, limits: Limits) -> float | str:
     if outcome.infra_error:
         return outcome.infra_error
     if outcome.exit_code != 0:
-        return (
-            f"the control probe did not finish (exit {outcome.exit_code}, signal {outcome.signal})"
-        )
+        return f"the control probe did not finish (exit {outcome.exit_code}, signal {outcome.signal})"
     try:
         cpu = json.loads(outcome.stdout)
         alone, together = float(cpu["alone"]), [float(x) for x in cpu["together"]]

@@ -265,10 +265,7 @@ def deadlock_summary(stacks: list[ThreadStack], source: str) -> str:
             if nxt is None:
                 break
             if nxt.thread == start.thread:
-                parts = [
-                    f"{b.thread} holds {', '.join(b.holds)} and waits for {b.waits_for}"
-                    for b in chain
-                ]
+                parts = [f"{b.thread} holds {', '.join(b.holds)} and waits for {b.waits_for}" for b in chain]
                 return "deadlocked: " + "; ".join(parts)
             if nxt.thread in seen:
                 break

@@ -146,7 +146,8 @@ class Jail:
             return outcome
         out, err = Stream(limits.output_bytes), Stream(limits.output_bytes)
         stdout, stderr = proc.stdout, proc.stderr
-        assert stdout is not None and stderr is not None  # both are pipes, in either path
+        assert stdout is not None
+        assert stderr is not None
         streams = {stdout.fileno(): out, stderr.fileno(): err}
         cleaned = False
         try:
@@ -165,9 +166,7 @@ class Jail:
             if isinstance(proc, SpawnedProcess):
                 proc.close()
         assert proc.returncode is not None  # waited for above
-        return self._finish(
-            outcome, proc.returncode, status_read, out, err, rusage_before, cleaned=cleaned
-        )
+        return self._finish(outcome, proc.returncode, status_read, out, err, rusage_before, cleaned=cleaned)
 
     def _spawn(
         self,
@@ -213,9 +212,7 @@ class Jail:
         status_write: int,
     ) -> subprocess.Popen | None:
         seccomp_fd, source_fd, stacks_fd = jail_fds
-        argv = bwrap.argv(
-            self.interpreter, limits, seccomp_fd, source_fd, status_write, stacks_fd=stacks_fd
-        )
+        argv = bwrap.argv(self.interpreter, limits, seccomp_fd, source_fd, status_write, stacks_fd=stacks_fd)
         try:
             return subprocess.Popen(
                 argv,
@@ -305,10 +302,7 @@ class Jail:
         it and its orphans, a moment later: killing then would cost a freeze/kill/thaw cycle
         (and a 2 ms sleep) for nothing, hence the grace.
         """
-        if isinstance(proc, SpawnedProcess):
-            pending = proc.poll(grace) is None
-        else:
-            pending = proc.poll() is None
+        pending = proc.poll(grace) is None if isinstance(proc, SpawnedProcess) else proc.poll() is None
         if pending:
             self._kill(proc)
         proc.wait()
@@ -409,9 +403,7 @@ def jail_for(slot: int, interpreter: str, config: EngineConfig) -> Jail:
 @contextlib.contextmanager
 def slot_lock(slot: int) -> Iterator[None]:
     """Two processes given the same slot would share a uid and cgroup: take turns instead."""
-    directory = (
-        Path("/run/lock") if os.access("/run/lock", os.W_OK) else Path(tempfile.gettempdir())
-    )
+    directory = Path("/run/lock") if os.access("/run/lock", os.W_OK) else Path(tempfile.gettempdir())
     with open(directory / f"lockstep-sandbox-slot{slot}.lock", "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:

@@ -7,6 +7,7 @@ import json
 import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .bwrap import BWRAP
@@ -90,10 +91,7 @@ def _probe(jail: Jail) -> Environment | str:
         return outcome.infra_error
     if outcome.exit_code != 0:
         text = outcome.stderr.decode("utf-8", "replace").strip()[-500:]
-        return (
-            f"the probe failed inside the sandbox (exit {outcome.exit_code}, "
-            f"signal {outcome.signal}): {text}"
-        )
+        return f"the probe failed inside the sandbox (exit {outcome.exit_code}, signal {outcome.signal}): {text}"
     try:
         facts = json.loads(outcome.stdout)
         return Environment(isolation=jail.isolation, **facts)
@@ -113,9 +111,7 @@ def environment(jail: Jail) -> Environment | str:
     return found
 
 
-def isolation_status(
-    interpreter: str = "/usr/bin/python3", *, config: EngineConfig | None = None
-) -> IsolationStatus:
+def isolation_status(interpreter: str = "/usr/bin/python3", *, config: EngineConfig | None = None) -> IsolationStatus:
     """Whether jobs can run here; if not, what is missing and how to fix it. Cached briefly."""
     config = config or EngineConfig()
     now = time.monotonic()
@@ -127,7 +123,9 @@ def isolation_status(
     problems = static_problems(interpreter)
     if not problems:
         try:
-            jail = jail_for(PROBE_SLOT, interpreter, config)
+            # Every process on the host probes this one slot (taking turns): a per-process
+            # spawner would stay in the slot's pids cgroup and eat the next prober's budget.
+            jail = jail_for(PROBE_SLOT, interpreter, replace(config, spawner=False))
             details["isolation"] = jail.isolation
             if jail.cgroup is None:
                 details["cgroup"] = "unavailable: memory is bounded by RLIMIT_AS instead"
@@ -142,13 +140,9 @@ def isolation_status(
         except (OSError, ValueError) as exc:
             problems.append(f"the sandbox could not be prepared: {exc}")
     if problems:
-        status = IsolationStatus(
-            ok=False, message="Sandbox unavailable: " + " ".join(problems), details=details
-        )
+        status = IsolationStatus(ok=False, message="Sandbox unavailable: " + " ".join(problems), details=details)
     else:
-        status = IsolationStatus(
-            ok=True, message=f"Sandbox ready ({details['isolation']}).", details=details
-        )
+        status = IsolationStatus(ok=True, message=f"Sandbox ready ({details['isolation']}).", details=details)
     with _lock:
         _statuses[(interpreter, config)] = (time.monotonic(), status)
     return status

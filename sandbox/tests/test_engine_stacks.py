@@ -39,9 +39,7 @@ print("done")
 
 
 def test_a_real_two_lock_deadlock_reports_both_threads_stacks_and_the_cycle():
-    report = run(
-        DEADLOCK, Limits(wall_seconds=1.5, cpu_seconds=4.0, memory_bytes=128 * 1024 * 1024)
-    )
+    report = run(DEADLOCK, Limits(wall_seconds=1.5, cpu_seconds=4.0, memory_bytes=128 * 1024 * 1024))
 
     rep = report.repetitions[0]
     assert rep.status is Status.TIMED_OUT
@@ -97,12 +95,8 @@ def test_acquire_calls_and_joins_are_read_from_the_source():
     source = "a.acquire()\nb.acquire()\n\ndef run():\n    b.acquire()\n    a.acquire()\n"
     frame = {"file": "/tmp/main.py", "function": "run"}
     stacks = [
-        ThreadStack.from_dict(
-            {"id": 1, "name": "T1", "frames": [{**frame, "line": 6, "source": "a.acquire()"}]}
-        ),
-        ThreadStack.from_dict(
-            {"id": 2, "name": "T2", "frames": [{**frame, "line": 5, "source": "b.acquire()"}]}
-        ),
+        ThreadStack.from_dict({"id": 1, "name": "T1", "frames": [{**frame, "line": 6, "source": "a.acquire()"}]}),
+        ThreadStack.from_dict({"id": 2, "name": "T2", "frames": [{**frame, "line": 5, "source": "b.acquire()"}]}),
     ]
 
     summary = deadlock_summary(stacks, source)
