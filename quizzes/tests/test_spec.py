@@ -1,5 +1,7 @@
 """Prediction specs: validation rejects bad specs with the reason; grading per metric."""
 
+from dataclasses import asdict
+
 import pytest
 
 from quizzes.spec import PredictionSpec, SpecError, normalise_output
@@ -166,16 +168,13 @@ def test_typed_predictions_are_checked_for_the_learner():
 # -- needs, expected_when, completion, verdict_for --------------------------------------------
 
 from quizzes.spec import Verdict, verdict_for  # noqa: E402
+from sandbox.engine.control import Control  # noqa: E402
 
 
-def timing_report(threads: float, sequential: float, cores: float | None, **environment) -> dict:
-    env = {"cores": 2, "gil_enabled": True, "version": "3.11.2", **environment}
-    return {
-        "status": "ok",
-        "environment": env,
-        "control": {"processes": 2, "window_seconds": 0.06, "effective_cores": cores, "samples": [], "detail": ""},
-        "repetitions": [rep("sequential", sequential), rep("threads", threads)],
-    }
+def timing_report(threads: float, sequential: float, cores: float | None) -> dict:
+    measured = report([rep("sequential", sequential), rep("threads", threads)])
+    control = Control(processes=2, window_seconds=0.06, effective_cores=cores)
+    return {**measured, "control": asdict(control)}
 
 
 def test_a_timing_run_with_too_few_cores_is_inconclusive_and_says_why():
@@ -242,16 +241,17 @@ COMPLETION = {
 
 def test_a_completion_job_hangs_when_a_repetition_was_killed_at_the_wall_limit():
     spec = PredictionSpec.from_dict(COMPLETION)
-    hung = {**rep("main", status="timed_out"), "deadlock": "deadlocked: A holds a and waits for b"}
+    hung = rep("main", status="timed_out")
+    hung.deadlock = "deadlocked: A holds a and waits for b"
 
-    hangs = spec.measure({"repetitions": [rep("main"), hung]})
-    fails = spec.measure({"repetitions": [rep("main"), rep("main", status="exited")]})
-    finishes = spec.measure({"repetitions": [rep("main"), rep("main")]})
+    hangs = spec.measure(report([rep("main"), hung]))
+    fails = spec.measure(report([rep("main"), rep("main", status="exited")]))
+    finishes = spec.measure(report([rep("main"), rep("main")]))
 
     assert (hangs.bucket, hangs.deadlock) == ("hangs", "deadlocked: A holds a and waits for b")
     assert hangs.histogram == {"finishes": 1, "hangs": 1}
     assert (fails.bucket, finishes.bucket) == ("fails", "finishes")
-    assert verdict_for(spec, {"status": "timed_out", "repetitions": [hung]}, "hangs").outcome == Verdict.RIGHT
+    assert verdict_for(spec, report([hung]), "hangs").outcome == Verdict.RIGHT
     assert PredictionSpec.from_dict(spec.to_dict()) == spec
 
 

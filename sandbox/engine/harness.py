@@ -30,7 +30,9 @@ MAX_FRAMES = 24
 # Run with -c; every name it binds is removed from __main__ before the snippet runs.
 HARNESS_SOURCE = """\
 def _lockstep_harness():
-    import os, signal, sys, time
+    # C modules only: `os` and `signal` would import enum, functools, collections... into
+    # every snippet (python -S loads neither), changing what it sees and what forks copy.
+    import _signal, posix, sys, time
     # argv[2] is a time on the monotonic clock (shared with the launcher): a slow start on a
     # busy host does not push the dump past the kill.
     fd, after = int(sys.argv[1]), float(sys.argv[2]) - time.monotonic()
@@ -56,7 +58,7 @@ def _lockstep_harness():
             threads.append({"id": ident, "name": names.get(ident, "thread %x" % ident),
                             "current": ident == me, "frames": frames[-__FRAMES__:]})
         try:
-            os.write(fd, json.dumps({"threads": threads}).encode()[:__SIZE__])
+            posix.write(fd, json.dumps({"threads": threads}).encode()[:__SIZE__])
         except OSError:
             pass
 
@@ -68,14 +70,14 @@ def _lockstep_harness():
             value = value.with_traceback(tb)
         sys.__excepthook__(kind, value, tb)
 
-    signal.signal(signal.SIGALRM, dump)
-    signal.setitimer(signal.ITIMER_REAL, max(0.001, after))
+    _signal.signal(_signal.SIGALRM, dump)
+    _signal.setitimer(_signal.ITIMER_REAL, max(0.001, after))
     sys.excepthook = excepthook
-    try:
-        from importlib.machinery import SourceFileLoader
-        main.__loader__ = SourceFileLoader("__main__", path)
-    except ImportError:
-        pass
+    # The loader `python main.py` would set, from the bootstrap already loaded: importing
+    # importlib.machinery would load 17 more modules into every process (and every fork).
+    bootstrap = sys.modules.get("_frozen_importlib_external")
+    if bootstrap is not None:
+        main.__loader__ = bootstrap.SourceFileLoader("__main__", path)
     main.__file__ = path
     with open(path, "rb") as f:
         code = compile(f.read(), path, "exec", dont_inherit=True)
