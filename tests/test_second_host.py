@@ -29,7 +29,9 @@ from sandbox.tests.helpers import wait_done
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-SKIP = shutil.ignore_patterns(".venv", "var", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "staticfiles")
+SKIP = shutil.ignore_patterns(
+    ".venv", "var", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", "staticfiles", "node_modules"
+)
 
 
 def heartbeat_of(worker: str) -> dict | None:
