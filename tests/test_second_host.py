@@ -58,7 +58,6 @@ def second_host(tmp_path: Path, celery_workers):
         "LOCKSTEP_VAR_DIR": str(copy / "var"),
         "TMPDIR": str(tmp_path / "tmp"),
         "SANDBOX_SLOT_BASE": str(int(os.environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + 14),
-        "SANDBOX_HEARTBEAT_SECONDS": "1",
         "EMAIL_URL": "locmem://",
     }
     env.pop("PYTHONPATH", None)
