@@ -262,6 +262,10 @@ SANDBOX_SLOT_BASE = env_int("SANDBOX_SLOT_BASE", 0, minimum=0)
 # worker requeues the run, long before Redis's visibility_timeout would redeliver it.
 SANDBOX_LEASE_SECONDS = env_int("SANDBOX_LEASE_SECONDS", 15, minimum=3)
 SANDBOX_SWEEP_SECONDS = env_int("SANDBOX_SWEEP_SECONDS", 5, minimum=1)
+# Called on the worker as hook(run=run, report=Report | None) once a run's report is stored (or it failed).
+SANDBOX_RUN_FINISHED_HOOKS = ["quizzes.services.answers_grade_for_run"]
+# How often each worker closes and grades practice-test attempts past their deadline.
+ATTEMPT_SWEEP_SECONDS = env_int("ATTEMPT_SWEEP_SECONDS", 5, minimum=1)
 PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 10, minimum=1)
 # A finished measurement of the very same job this recent answers a new prediction at once
 # (labelled with its age), so a crowd does not queue behind the one-at-a-time timing worker.

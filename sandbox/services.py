@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from sandbox.engine import Job, Report, Status, run_job
 from sandbox.models import MAX_ATTEMPTS, Run
@@ -184,7 +185,25 @@ def run_execute(*, run_id: uuid.UUID | str, slot: int, host: str) -> Run | None:
         report = run_job(run.job_obj, slot=slot, on_progress=on_progress)
     if not _report_store(mine, report):
         logger.warning("run %s was taken over while this worker ran it; report dropped", run.pk)
+        return run
+    run_finished_notify(run_id=run.pk, report=report)
     return run
+
+
+def run_finished_notify(*, run_id: uuid.UUID | str, report: Report | None) -> None:
+    """Call each of settings.SANDBOX_RUN_FINISHED_HOOKS with the finished run and its typed report.
+
+    The hooks (e.g. grading the answers waiting on the run) are named in settings rather than
+    imported here, so the sandbox does not depend on the apps that use it. `report` is None for
+    a run that ended in error without one. A failing hook is logged; the periodic sweeps of
+    those apps catch up with whatever it missed.
+    """
+    run = Run.objects.get(pk=run_id)
+    for path in settings.SANDBOX_RUN_FINISHED_HOOKS:
+        try:
+            import_string(path)(run=run, report=report)
+        except Exception:
+            logger.exception("run-finished hook %s failed for run %s", path, run_id)
 
 
 def _report_store(mine: QuerySet[Run], report: Report) -> int:
@@ -204,11 +223,14 @@ def _report_store(mine: QuerySet[Run], report: Report) -> int:
 
 def run_fail(*, run_id: uuid.UUID | str, reason: str) -> bool:
     """End a run that is not done yet as `error` with a learner-readable reason."""
-    return bool(
+    failed = bool(
         Run.objects.filter(pk=run_id, status__in=[Run.Status.QUEUED, Run.Status.RUNNING]).update(
             status=Run.Status.ERROR, error=reason, finished_at=timezone.now(), lease_expires_at=None
         )
     )
+    if failed:
+        run_finished_notify(run_id=run_id, report=None)
+    return failed
 
 
 def run_recover_expired() -> int:
