@@ -159,3 +159,8 @@ def misconceptions_of(answer: Answer) -> list[Misconception]:
     else:
         tags = [c.misconception for c in question.choices.all() if c.pk in answer.selected]
     return list(Misconception.objects.filter(tag__in=[t for t in tags if t]))
+
+
+def attempt_pending_count(attempt: Attempt) -> int:
+    """How many of the attempt's current answers still wait for their run (one indexed count)."""
+    return AttemptQuestion.objects.filter(attempt=attempt, answer__verdict=Answer.Verdict.PENDING).count()
