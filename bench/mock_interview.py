@@ -166,6 +166,7 @@ def round_(learners: int) -> None:
     print(
         f"  deepest queue: {depth[0]} runs waiting;  attempts graded: {graded}/{learners};  answers in error: {errors}"
     )
+    print(f"  web slots: {2 * (os.cpu_count() or 2)};  learners who failed: {len(failures)} {failures[:3]}")
 
 
 def main() -> None:
