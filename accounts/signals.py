@@ -1,7 +1,7 @@
-"""Signals of the accounts app. (Interim copy of the agreed seam; the structure engineer's replaces it.)"""
+"""Signals other apps listen to; each app moves its own rows in a receiver (see `accounts.owners`)."""
 
 from django.dispatch import Signal
 
-# Sent once when an anonymous visitor logs in or signs up; kwargs `user`, `anon_key`.
-# Each app moves its own anonymous rows to the account in a receiver connected in ready().
+# Sent once when an anonymous visitor logs in or signs up, with kwargs `user` and `anon_key`
+# (the key the visitor's anonymous rows carry). Receivers move their app's rows to the user.
 anonymous_work_claimed = Signal()

@@ -206,6 +206,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=30),
 }
 CELERY_TASK_DEFAULT_QUEUE = "runs"
+# Queues by kind of work: mail never competes with learners' runs nor adds noise to timings.
+# Routes by task name (glob patterns), not per call; the sandbox's `runs`/`timing` are chosen
+# per run by sandbox.services.run_queue. Every mail task's name matches one of these.
+CELERY_TASK_ROUTES = {
+    "notifications.*": {"queue": "mail"},  # confirmations, launch fan-out, delivery batches
+    "accounts.*_mail_send": {"queue": "mail"},  # verification and password-reset emails
+    "review.*": {"queue": "mail"},  # review reminders
+    "*_mail_send": {"queue": "mail"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -251,9 +260,11 @@ LOGGING = {
 # not one under a private home), and the limits (see sandbox/engine/README.md).
 SANDBOX_INTERPRETER = env_str("SANDBOX_INTERPRETER", "/usr/bin/python3")
 try:
-    from sandbox.engine import Limits
+    from sandbox.engine import EngineConfig, Limits
 
+    # Parsed once here; sandbox/jobs.py hands them to the engine (which never reads the environment).
     SANDBOX_LIMITS = Limits.from_env(os.environ)
+    SANDBOX_ENGINE = EngineConfig.from_env(os.environ)
 except ValueError as error:
     raise ImproperlyConfigured(str(error)) from None
 # Each worker process gets sandbox slot SANDBOX_SLOT_BASE + its pool index (its own uid).
@@ -266,6 +277,9 @@ SANDBOX_SWEEP_SECONDS = env_int("SANDBOX_SWEEP_SECONDS", 5, minimum=1)
 SANDBOX_RUN_FINISHED_HOOKS = ["quizzes.services.answers_grade_for_run"]
 # How often each worker closes and grades practice-test attempts past their deadline.
 ATTEMPT_SWEEP_SECONDS = env_int("ATTEMPT_SWEEP_SECONDS", 5, minimum=1)
+# Every worker publishes its health (sandbox, interpreter, cores, queues) to Redis this often;
+# /healthz and the playground read it (sandbox/heartbeat.py). Three missed beats: gone.
+SANDBOX_HEARTBEAT_SECONDS = env_int("SANDBOX_HEARTBEAT_SECONDS", 10, minimum=1)
 PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 10, minimum=1)
 # A finished measurement of the very same job this recent answers a new prediction at once
 # (labelled with its age), so a crowd does not queue behind the one-at-a-time timing worker.
@@ -280,9 +294,11 @@ NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
 NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60, minimum=1)
 # A row claimed longer ago than this belongs to a worker that died; a send takes seconds.
 NOTIFY_CLAIM_LEASE_SECONDS = env_int("NOTIFY_CLAIM_LEASE_SECONDS", 600, minimum=60)
-NOTIFY_RATE_WINDOW_SECONDS = env_int("NOTIFY_RATE_WINDOW_SECONDS", 3600, minimum=1)
-NOTIFY_RATE_PER_IP = env_int("NOTIFY_RATE_PER_IP", 10, minimum=1)
-NOTIFY_RATE_PER_ADDRESS = env_int("NOTIFY_RATE_PER_ADDRESS", 3, minimum=1)
+# Emails a visitor can make us send (subscription confirmations, password resets), per client
+# address and per recipient address in a window: they limit mail requests, not notifications.
+MAIL_REQUESTS_WINDOW_SECONDS = env_int("MAIL_REQUESTS_WINDOW_SECONDS", 3600, minimum=1)
+MAIL_REQUESTS_PER_IP = env_int("MAIL_REQUESTS_PER_IP", 10, minimum=1)
+MAIL_REQUESTS_PER_ADDRESS = env_int("MAIL_REQUESTS_PER_ADDRESS", 3, minimum=1)
 UNSUBSCRIBE_MAILTO = env_str("UNSUBSCRIBE_MAILTO", "unsubscribe@lockstep.localhost")
 
 # Account email verification (accounts/): the link expires; the profile's "resend" button is

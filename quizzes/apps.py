@@ -6,15 +6,8 @@ class QuizzesConfig(AppConfig):
     verbose_name = "Lessons and questions"
 
     def ready(self) -> None:
-        # Registers the question-bank and practice-test loaders with loadcontent.
         from accounts.signals import anonymous_work_claimed
-        from quizzes import banks, content_practice_tests  # noqa: F401
+        from quizzes.receivers import answers_claim, attempts_claim
 
-        anonymous_work_claimed.connect(_claim_anonymous_work, dispatch_uid="quizzes-claim-anonymous-work")
-
-
-def _claim_anonymous_work(sender: object, *, user: object, anon_key: str, **kwargs: object) -> None:
-    """Answers and attempts made before logging in move into the account."""
-    from quizzes.services import anonymous_work_claim
-
-    anonymous_work_claim(user=user, anon_key=anon_key)
+        anonymous_work_claimed.connect(answers_claim, dispatch_uid="quizzes.answers_claim")
+        anonymous_work_claimed.connect(attempts_claim, dispatch_uid="quizzes.attempts_claim")

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from quizzes.content import EXTRA_LOADERS, ContentError, LoadSummary, _status, check_keys, check_slug, read_yaml, upsert
+from quizzes.content import ContentError, LoadSummary, check_keys, check_slug, check_status, read_yaml, upsert
 from quizzes.models import PracticeTest, PracticeTestQuestion, Question, Status, Track
 from quizzes.services import practice_test_publish
 
@@ -111,7 +111,7 @@ def load_practice_tests(path: Path, track: Track, summary: LoadSummary) -> None:
         line = lines.start
         check_keys(path, line, item, KEYS, OPTIONAL, "a practice test")
         slug = check_slug(path, line, item["slug"], seen)
-        status = _status(path, lines.of("status"), item["status"])
+        status = check_status(path, lines.of("status"), item["status"])
         if status == Status.PUBLISHED:
             missing = [key for key in NEEDED_TO_PUBLISH if key not in item]
             if missing:
@@ -171,6 +171,3 @@ def _sync_questions(test: PracticeTest, questions: list[Question]) -> bool:
         PracticeTestQuestion(practice_test=test, question_id=pk, order=order) for order, pk in enumerate(wanted)
     )
     return True
-
-
-EXTRA_LOADERS[SUFFIX] = load_practice_tests

@@ -12,7 +12,6 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -20,7 +19,8 @@ from django.utils import timezone
 from accounts.owners import Owner
 from quizzes.models import Answer, Attempt, AttemptQuestion, PracticeTest, Question, Status
 from quizzes.spec import SpecError
-from sandbox.engine import Job, Report, Variant
+from sandbox.engine import Job, Report
+from sandbox.jobs import job_build
 from sandbox.models import Run
 from sandbox.selectors import run_in_flight, run_recent_finished
 from sandbox.services import SandboxError, run_enqueue
@@ -38,16 +38,14 @@ class AttemptClosed(AnswerError):
 
 def question_job(question: Question) -> Job:
     spec = question.prediction_spec
-    return Job(
-        variants=tuple(Variant(name, source) for name, source in spec.variants.items()),
-        repeat=spec.repeat,
-        limits=settings.SANDBOX_LIMITS,
-        interpreter=settings.SANDBOX_INTERPRETER,
-    )
+    return job_build(variants=spec.variants.items(), repeat=spec.repeat)
 
 
-def _owner(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return user if user is not None and user.is_authenticated else None
+def answer_owner(answer: Answer) -> Owner | None:
+    """Who owns the answer, so the run it asks for belongs to them too."""
+    if answer.user_id is None and not answer.session_key:
+        return None
+    return Owner(user_id=answer.user_id, anon_key="" if answer.user_id else answer.session_key)
 
 
 @transaction.atomic
@@ -56,8 +54,7 @@ def answer_submit_choices(
     question: Question,
     selected: set[int],
     confidence: str,
-    user: AbstractBaseUser | None,
-    session_key: str,
+    owner: Owner,
     attempt: Attempt | None = None,
 ) -> Answer:
     valid = set(question.choices.values_list("pk", flat=True))
@@ -68,8 +65,7 @@ def answer_submit_choices(
     correct = question.grade_choices(selected)
     return Answer.objects.create(
         question=question,
-        user=_owner(user),
-        session_key=session_key,
+        **owner.row_fields(),
         selected=sorted(selected),
         confidence=confidence,
         attempt=attempt,
@@ -83,8 +79,7 @@ def answer_submit_prediction(
     question: Question,
     prediction: str,
     confidence: str,
-    user: AbstractBaseUser | None,
-    session_key: str,
+    owner: Owner,
     reuse: bool = True,
     attempt: Attempt | None = None,
 ) -> Answer:
@@ -96,8 +91,7 @@ def answer_submit_prediction(
     with transaction.atomic():
         answer = Answer.objects.create(
             question=question,
-            user=_owner(user),
-            session_key=session_key,
+            **owner.row_fields(),
             prediction=cleaned,
             confidence=confidence,
             attempt=attempt,
@@ -122,9 +116,8 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
     if shared is not None:
         run, reused = shared, shared.status == Run.Status.FINISHED
     else:
-        queue = "timing" if answer.question.prediction_spec.is_timing else "runs"
         try:
-            run = run_enqueue(job=job, queue=queue, user=answer.user, session_key=answer.session_key)
+            run = run_enqueue(job=job, timing=answer.question.prediction_spec.is_timing, owner=answer_owner(answer))
         except SandboxError as error:
             # The prediction stays; the learner sees why nothing ran and can retry.
             Answer.objects.filter(pk=answer.pk).update(
@@ -138,10 +131,10 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
             run=run, reused_run=reused, verdict=Answer.Verdict.PENDING, problem="", graded_at=None
         )
         answer.refresh_from_db()
-    return answer_refresh(answer=answer)
+    return answer_verdict_write(answer=answer)
 
 
-def answer_refresh(*, answer: Answer) -> Answer:
+def answer_verdict_write(*, answer: Answer) -> Answer:
     """Grade a pending prediction whose run is already done (a shared finished run); else a no-op.
 
     Called at submit time only. Runs that finish later are graded on the worker by
@@ -284,8 +277,7 @@ def attempt_start(*, practice_test: PracticeTest, owner: Owner) -> Attempt:
     now = timezone.now()
     attempt = Attempt.objects.create(
         practice_test=practice_test,
-        user_id=owner.user_id,
-        session_key="" if owner.user_id else owner.anon_key,
+        **owner.row_fields(),
         feedback=practice_test.feedback,
         pass_mark_percent=practice_test.pass_mark_percent,
         started_at=now,
@@ -349,8 +341,7 @@ def attempt_answer(
                 return item.answer
             answer = Answer.objects.create(
                 question=question,
-                user=attempt.user,
-                session_key=attempt.session_key,
+                **_attempt_owner(attempt).row_fields(),
                 prediction=cleaned,
                 confidence=confidence,
                 attempt=attempt,
@@ -366,14 +357,17 @@ def attempt_answer(
                 question=question,
                 selected=set(chosen),
                 confidence=confidence,
-                user=attempt.user,
-                session_key=attempt.session_key,
+                owner=_attempt_owner(attempt),
                 attempt=attempt,
             )
             _attempt_item_answered(item, answer)
             return answer
     # After commit, as on the practice pages: the prediction is stored before anything runs.
     return answer_measure(answer=answer, reuse=True)
+
+
+def _attempt_owner(attempt: Attempt) -> Owner:
+    return Owner(user_id=attempt.user_id, anon_key="" if attempt.user_id else attempt.session_key)
 
 
 def _attempt_item_answered(item: AttemptQuestion, answer: Answer) -> None:
@@ -486,13 +480,3 @@ def attempts_close_expired(*, owner: Owner | None = None) -> int:
         for attempt in Attempt.objects.filter(~Q(status=Attempt.Status.OPEN), graded_at__isnull=True):
             attempt_grade(attempt=attempt)
     return closed
-
-
-def anonymous_work_claim(*, user: AbstractBaseUser, anon_key: str) -> int:
-    """Move an anonymous visitor's answers and attempts into the account they just signed in to."""
-    if not anon_key:
-        return 0
-    with transaction.atomic():
-        moved = Attempt.objects.filter(user=None, session_key=anon_key).update(user=user, session_key="")
-        moved += Answer.objects.filter(user=None, session_key=anon_key).update(user=user, session_key="")
-    return moved

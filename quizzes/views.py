@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.owners import Owner, owner_of
+from accounts.owners import owner_of
 from quizzes import selectors, services
 from quizzes.models import Answer, Misconception, Question
 
@@ -41,13 +41,6 @@ def _get_published_question(slug: str) -> Question:
     )
 
 
-def _session_key(request: HttpRequest) -> str:
-    # Anonymous learners own their answers through a key kept in the session data, which
-    # survives log-in (when the answers move into the account); signed-in learners need none.
-    owner = owner_of(request, create=True)
-    return "" if owner is None or owner.user_id else owner.anon_key
-
-
 def _question_context(question: Question, **extra: object) -> dict[str, object]:
     context: dict[str, object] = {"question": question, "next_question": selectors.question_next(question)}
     # Choice order carries no information: each learner sees their own (stable) order.
@@ -73,8 +66,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
                 question=question,
                 prediction=request.POST.get("prediction", ""),
                 confidence=confidence,
-                user=request.user,
-                session_key=_session_key(request),
+                owner=owner_of(request, create=True),
             )
         else:
             selected = {int(pk) for pk in request.POST.getlist("choice") if pk.isdigit()}
@@ -82,8 +74,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
                 question=question,
                 selected=selected,
                 confidence=confidence,
-                user=request.user,
-                session_key=_session_key(request),
+                owner=owner_of(request, create=True),
             )
     except services.AnswerError as error:
         context = _question_context(question, error=str(error), posted=request.POST, owner=owner_of(request))
@@ -110,7 +101,7 @@ def _get_answer_for_learner(request: HttpRequest, pk: int) -> Answer:
 def _answer_context(answer: Answer) -> dict[str, object]:
     question = answer.question
     context = _question_context(
-        question, answer=answer, selected=set(answer.selected), owner=Owner(answer.user_id, answer.session_key)
+        question, answer=answer, selected=set(answer.selected), owner=services.answer_owner(answer)
     )
     if answer.verdict == Answer.Verdict.WRONG:
         # Name the false belief behind a wrong answer: that is what the learner should unlearn.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -9,21 +10,30 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
-from django.db import close_old_connections, connection, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from accounts.owners import Owner
 from sandbox.engine import Job, Report, Status, run_job
+from sandbox.engine.job import MAX_REPEAT
+from sandbox.jobs import engine_config, job_problem
 from sandbox.models import MAX_ATTEMPTS, Run
 
 logger = logging.getLogger(__name__)
 
+# A locked SQLite file or a dropped PostgreSQL connection: worth another try (sandbox.tasks).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
 # Writing progress after every repetition of a fast job would cost more than the job.
 PROGRESS_EVERY_SECONDS = 0.5
-QUEUES = {choice.value for choice in Run.Queue}
 
 
 class SandboxError(Exception):
@@ -40,8 +50,7 @@ class RunQueueUnavailable(SandboxError):
     def __init__(self, message: str = "") -> None:
         super().__init__(
             message
-            or "The code runner is unavailable right now, so your code was not run. "
-            "Please try again in a minute."
+            or "The code runner is unavailable right now, so your code was not run. Please try again in a minute."
         )
 
 
@@ -77,14 +86,24 @@ def _publish_or_fail(run: Run) -> None:
         )
 
 
+def run_queue(*, timing: bool) -> str:
+    """The one rule for where a job runs: a measurement of timing runs alone on its host
+    (`timing`, one at a time, so learners do not distort each other's figures); anything
+    else (output, races) runs in parallel (`runs`)."""
+    return Run.Queue.TIMING if timing else Run.Queue.RUNS
+
+
 def run_enqueue(
     *,
     job: Job,
-    queue: str,
-    user: AbstractBaseUser | AnonymousUser | None = None,
-    session_key: str = "",
+    timing: bool,
+    owner: Owner | None = None,
+    max_repeat: int = MAX_REPEAT,
 ) -> Run:
     """Validate `job`, store a queued Run and enqueue it once the transaction commits.
+
+    `timing` says whether the job measures timing (see run_queue); `max_repeat` is a product's
+    stricter repetition limit, if any (the engine's own limits always apply).
 
     Raises RunRejected for a job that must not run and RunQueueUnavailable when Redis is
     down. The broker is checked *before* the row is written, so a refused submit leaves no
@@ -92,17 +111,14 @@ def run_enqueue(
     a row it cannot read yet); should Redis die in the instant between check and publish, the
     run ends as `error` with the same message instead of sitting queued forever.
     """
-    if queue not in QUEUES:
-        raise ValueError(f"queue must be one of {sorted(QUEUES)}, not {queue!r}")
-    problem = job.problem()
+    problem = job_problem(job, max_repeat=max_repeat)
     if problem:
         raise RunRejected(problem)
     _broker_check()
     with transaction.atomic():
         run = Run.objects.create(
-            user=user if user is not None and user.is_authenticated else None,
-            session_key=session_key,
-            queue=queue,
+            **(owner.row_fields() if owner else {}),
+            queue=run_queue(timing=timing),
             job=job.to_dict(),
             fingerprint=job.fingerprint(),
             repetitions_total=job.repeat * len(job.variants),
@@ -181,9 +197,17 @@ def run_execute(*, run_id: uuid.UUID | str, slot: int, host: str) -> Run | None:
         last_write = time.monotonic()
         mine.update(repetitions_done=done, lease_expires_at=_lease_until())
 
-    with _Lease(run.pk, run.attempts):
-        report = run_job(run.job_obj, slot=slot, on_progress=on_progress)
-    if not _report_store(mine, report):
+    try:
+        with _Lease(run.pk, run.attempts):
+            report = run_job(run.job_obj, slot=slot, on_progress=on_progress, config=engine_config())
+        stored = _report_store(mine, report)
+    except TRANSIENT_ERRORS:
+        # The task retries this message, and a retry claims only a queued run: give the claim
+        # back so it can. Should that write fail too, the lease lapses and a sweeper requeues it.
+        with contextlib.suppress(*TRANSIENT_ERRORS):
+            run_release(run_id=run.pk, attempt=run.attempts)
+        raise
+    if not stored:
         logger.warning("run %s was taken over while this worker ran it; report dropped", run.pk)
         return run
     run_finished_notify(run_id=run.pk, report=report)
@@ -204,6 +228,20 @@ def run_finished_notify(*, run_id: uuid.UUID | str, report: Report | None) -> No
             import_string(path)(run=run, report=report)
         except Exception:
             logger.exception("run-finished hook %s failed for run %s", path, run_id)
+
+
+def run_release(*, run_id: uuid.UUID | str, attempt: int) -> bool:
+    """Put a run this worker claimed (as `attempt`) back in its queue; False if it is no longer
+    ours (finished, failed, or requeued and claimed again since)."""
+    return bool(
+        Run.objects.filter(pk=run_id, status=Run.Status.RUNNING, attempts=attempt).update(
+            status=Run.Status.QUEUED,
+            worker_host="",
+            started_at=None,
+            lease_expires_at=None,
+            repetitions_done=0,
+        )
+    )
 
 
 def _report_store(mine: QuerySet[Run], report: Report) -> int:

@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sandbox.engine import Job, Report, Status, Variant, run_job
+from sandbox.engine import Job, Report, Status, run_job
+from sandbox.jobs import engine_config, job_build, job_limits, job_problem
 from sandbox.models import Run
 
 
@@ -26,29 +27,21 @@ class Command(BaseCommand):
     help = "Run Python files in the sandbox as variants of one job and print the report."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "files", nargs="+", type=Path, help="each file is a variant named by its stem"
-        )
+        parser.add_argument("files", nargs="+", type=Path, help="each file is a variant named by its stem")
         parser.add_argument("--repeat", type=int, default=1, help="repetitions of each variant")
-        parser.add_argument(
-            "--timeout", type=float, help="wall-clock limit per repetition, seconds"
-        )
+        parser.add_argument("--timeout", type=float, help="wall-clock limit per repetition, seconds")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
         parser.add_argument(
             "--via-celery",
             action="store_true",
             help="enqueue it for a worker instead of running here",
         )
-        parser.add_argument(
-            "--queue", choices=[q.value for q in Run.Queue], help="with --via-celery"
-        )
-        parser.add_argument(
-            "--wait", type=float, help="with --via-celery: seconds to wait for a worker"
-        )
+        parser.add_argument("--queue", choices=[q.value for q in Run.Queue], help="with --via-celery")
+        parser.add_argument("--wait", type=float, help="with --via-celery: seconds to wait for a worker")
 
     def handle(self, *args, **options) -> None:
         job = self._job(options)
-        problem = job.problem()
+        problem = job_problem(job)
         if problem:
             raise CommandError(f"Rejected: {problem}")
         report = self._via_celery(job, options) if options["via_celery"] else self._here(job)
@@ -66,40 +59,30 @@ class Command(BaseCommand):
                 source = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 raise CommandError(f"Cannot read {path}: {error}") from None
-            variants.append(Variant(variant_name(path), source))
-        limits = settings.SANDBOX_LIMITS
-        if options["timeout"] is not None:
-            from dataclasses import replace
-
-            limits = replace(limits, wall_seconds=options["timeout"])
-        return Job(
-            variants=tuple(variants),
-            repeat=options["repeat"],
-            limits=limits,
-            interpreter=settings.SANDBOX_INTERPRETER,
-        )
+            variants.append((variant_name(path), source))
+        limits = job_limits(wall_seconds=options["timeout"])
+        return job_build(variants=variants, repeat=options["repeat"], limits=limits)
 
     def _here(self, job: Job) -> Report:
-        return run_job(job, slot=settings.SANDBOX_SLOT_BASE)
+        return run_job(job, slot=settings.SANDBOX_SLOT_BASE, config=engine_config())
 
     def _via_celery(self, job: Job, options: dict[str, Any]) -> Report:
         from sandbox.services import SandboxError, run_enqueue
 
-        queue = options["queue"] or (Run.Queue.TIMING if len(job.variants) > 1 else Run.Queue.RUNS)
+        # Without --queue, the playground's rule: two or more variants compare timings.
+        timing = options["queue"] == Run.Queue.TIMING if options["queue"] else len(job.variants) > 1
         try:
-            run = run_enqueue(job=job, queue=queue)
+            run = run_enqueue(job=job, timing=timing)
         except SandboxError as error:
             raise CommandError(str(error)) from None
         wait = options["wait"] if options["wait"] is not None else run.time_limits()[1]
         deadline = time.monotonic() + wait
         while not run.is_done:
             if time.monotonic() > deadline:
-                where = (
-                    f"position {run.position} in the {queue} queue" if run.position else run.status
-                )
+                where = f"position {run.position} in the {run.queue} queue" if run.position else run.status
                 raise CommandError(
                     f"No worker finished run {run.pk} within {wait:g} s (it is {where}). "
-                    f"Is a worker consuming the '{queue}' queue? (`make run` starts one.)"
+                    f"Is a worker consuming the '{run.queue}' queue? (`make run` starts one.)"
                 )
             time.sleep(0.1)
             run.refresh_from_db()
@@ -114,13 +97,10 @@ class Command(BaseCommand):
             env = report.environment
             gil = "on" if env.gil_enabled else "off"
             write(
-                f"Python: {env.implementation} {env.version}, {env.cores} cores, GIL {gil}, "
-                f"isolation {env.isolation}"
+                f"Python: {env.implementation} {env.version}, {env.cores} cores, GIL {gil}, isolation {env.isolation}"
             )
         if report.noise and report.noise.noisy:
-            write(
-                f"Note: the machine was busy ({report.noise.other_cpu_seconds:g} s CPU of others)."
-            )
+            write(f"Note: the machine was busy ({report.noise.other_cpu_seconds:g} s CPU of others).")
         write("")
         header = ("variant", "runs", "ok", "median s", "min s", "max s", "cpu s")
         write("{:<20} {:>5} {:>4} {:>10} {:>10} {:>10} {:>8}".format(*header))
