@@ -325,6 +325,19 @@ class Attempt(models.Model):
             models.Index(fields=["status", "deadline"], name="attempt_open_deadline"),
             models.Index(fields=["practice_test", "status"], name="attempt_test_status"),
         ]
+        # One open attempt per learner and test, so two tabs pressing Start at once share one.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice_test", "user"],
+                condition=models.Q(status="open", user__isnull=False),
+                name="attempt_one_open_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["practice_test", "session_key"],
+                condition=models.Q(status="open", user__isnull=True),
+                name="attempt_one_open_per_visitor",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.practice_test.slug} attempt {self.pk} ({self.status})"

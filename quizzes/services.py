@@ -12,7 +12,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -256,19 +256,28 @@ def choice_order_for(question: Question, rng: random.Random) -> list[int]:
     return ids
 
 
-@transaction.atomic
 def attempt_start(*, practice_test: PracticeTest, owner: Owner) -> Attempt:
     """Resume the owner's open attempt at this test, or start a fresh one with its own orders.
 
     A second tab or a reload lands on the same attempt with the same deadline. A fresh attempt
-    (a retake) draws new question and choice orders.
+    (a retake) draws new question and choice orders. Two starts at the same moment (two tabs,
+    a double click) meet the one-open-attempt constraint, and the loser resumes the winner's.
     """
     if practice_test.status != Status.PUBLISHED:
         raise AnswerError("This practice test is not open yet.")
     attempts_close_expired(owner=owner)
-    open_attempt = Attempt.objects.filter(owner.q(), practice_test=practice_test, status=Attempt.Status.OPEN).first()
+    mine = Attempt.objects.filter(owner.q(), practice_test=practice_test, status=Attempt.Status.OPEN)
+    open_attempt = mine.first()
     if open_attempt is not None:
         return open_attempt
+    try:
+        return _attempt_create(practice_test=practice_test, owner=owner)
+    except IntegrityError:
+        return mine.get()
+
+
+@transaction.atomic
+def _attempt_create(*, practice_test: PracticeTest, owner: Owner) -> Attempt:
     # Not seeded: every attempt gets orders nobody can predict from the attempt or the learner.
     rng = random.Random()
     questions = _attempt_questions(practice_test, rng)
