@@ -3,10 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
+from accounts.owners import Owner
 from quizzes.models import Answer, Attempt
+from quizzes.services import _attempt_create, attempt_start
 from quizzes.tests.attempt_helpers import item_of, load_with_tests, right_choices, start, wrong_choice
 from quizzes.tests.conftest import BANK
 
@@ -271,3 +274,15 @@ def test_anonymous_attempts_and_answers_move_into_the_account_at_log_in(client, 
     other = Client()
     other.force_login(learner)
     assert other.get(url(attempt, 1)).status_code == 200
+
+
+def test_the_database_keeps_one_open_attempt_per_learner_and_test(client, tests):
+    attempt = start(client, "locks-interview")
+    test, owner = attempt.practice_test, Owner(user_id=None, anon_key=attempt.session_key)
+
+    # What a second tab's Start would do if it missed the first one's attempt.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _attempt_create(practice_test=test, owner=owner)
+    assert attempt_start(practice_test=test, owner=owner).pk == attempt.pk
+    client.post(f"/attempts/{attempt.pk}/finish/")
+    assert attempt_start(practice_test=test, owner=owner).pk != attempt.pk  # a retake is a new attempt
