@@ -105,32 +105,34 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
     """Attach a run to the answer: a recent identical one when allowed, else a freshly queued one."""
     job = question_job(answer.question)
     max_age = settings.MEASUREMENT_REUSE_SECONDS
-    shared = None
-    if reuse and max_age:
-        # An identical run still queued or running is shared too, so a crowd arriving at once
-        # queues one job, not many; being a fresh measurement, it is not labelled as reused.
-        fingerprint = job.fingerprint()
-        shared = run_recent_finished(fingerprint=fingerprint, max_age_seconds=max_age) or run_in_flight(
-            fingerprint=fingerprint, max_age_seconds=max_age
-        )
-    if shared is not None:
-        run, reused = shared, shared.status == Run.Status.FINISHED
-    else:
-        try:
-            run = run_enqueue(job=job, timing=answer.question.prediction_spec.is_timing, owner=answer_owner(answer))
-        except SandboxError as error:
-            # The prediction stays; the learner sees why nothing ran and can retry.
+    try:
+        with transaction.atomic():
+            if reuse and max_age:
+                # Looking for a run to share and queueing one is a single step per question (the
+                # row lock on PostgreSQL, the write lock on SQLite): a crowd arriving at once
+                # queues one job, not one per learner who looked before the first had committed.
+                Question.objects.select_for_update().filter(pk=answer.question_id).first()
+                fingerprint = job.fingerprint()
+                shared = run_recent_finished(fingerprint=fingerprint, max_age_seconds=max_age) or run_in_flight(
+                    fingerprint=fingerprint, max_age_seconds=max_age
+                )
+            else:
+                shared = None
+            if shared is not None:
+                # A queued or running identical run is a fresh measurement: not labelled reused.
+                run, reused = shared, shared.status == Run.Status.FINISHED
+            else:
+                timing = answer.question.prediction_spec.is_timing
+                run, reused = run_enqueue(job=job, timing=timing, owner=answer_owner(answer)), False
             Answer.objects.filter(pk=answer.pk).update(
-                run=None, verdict=Answer.Verdict.ERROR, problem=str(error), graded_at=timezone.now()
+                run=run, reused_run=reused, verdict=Answer.Verdict.PENDING, problem="", graded_at=None
             )
-            answer.refresh_from_db()
-            return answer
-        reused = False
-    with transaction.atomic():
+    except SandboxError as error:
+        # The prediction stays; the learner sees why nothing ran and can retry.
         Answer.objects.filter(pk=answer.pk).update(
-            run=run, reused_run=reused, verdict=Answer.Verdict.PENDING, problem="", graded_at=None
+            run=None, verdict=Answer.Verdict.ERROR, problem=str(error), graded_at=timezone.now()
         )
-        answer.refresh_from_db()
+    answer.refresh_from_db()
     return answer_verdict_write(answer=answer)
 
 
