@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quizzes", "0002_misconception_question_choice_answer"),
+        ("quizzes", "0003_practice_test_structure_and_attempts"),
     ]
 
     operations = [
