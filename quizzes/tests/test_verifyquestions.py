@@ -71,3 +71,14 @@ def test_a_settled_job_with_the_wrong_outcome_fails_the_command(tmp_path):
         verify(tmp_path, "sometimes", "never-races")
 
     assert "unstable published question(s): never-races" in str(error.value)
+
+
+def test_the_expected_outcome_follows_the_environment_the_run_reports(tmp_path):
+    # Default "sometimes" would fail; the rule for the interpreter the sandbox really runs
+    # (any 3.x, GIL on) expects "never", which every run shows.
+    rule = "expected: sometimes\n    expected_when:\n      - when: {python_at_least: '3.0', gil: true}\n        expected: never"
+
+    out = verify(tmp_path, rule.replace("expected: sometimes", "sometimes", 1), "never-races")
+
+    assert "stable   never-races" in out
+    assert "expected 'never' in 100% of 2 settled" in out
