@@ -126,6 +126,23 @@ def test_the_shipped_bank_loads_and_links_to_real_anchors():
     assert {h["anchor"] for h in lesson.headings} == {q.section for q in questions}
 
 
+def test_the_second_lesson_bank_links_every_question_to_a_real_section_and_tags_every_wrong_choice():
+    load(settings.CONTENT_DIR)
+
+    lesson = Lesson.objects.get(slug="locks-queues-and-the-event-loop")
+    questions = list(lesson.questions.all())
+    assert len(questions) >= 25
+    assert sum(q.is_prediction for q in questions) >= 12
+    assert {q.section for q in questions} <= lesson.anchors
+    for question in questions:
+        for choice in question.choices.all():
+            assert choice.correct or choice.misconception, (question.slug, choice.text_markdown)
+        spec = question.prediction_spec if question.is_prediction else None
+        if spec is not None and spec.buckets:
+            wrong = {bucket.key for bucket in spec.buckets} - {spec.expected}
+            assert wrong == set(spec.misconceptions), question.slug
+
+
 COMPLETION = """  - slug: opposite-lock-order
     kind: prediction
     section: timing
