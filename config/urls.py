@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("sandbox.urls")),
     path("", include("notifications.urls")),
+    path("", include("review.urls")),
     path("", include("quizzes.urls")),
 ]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from quizzes.models import Answer, PracticeTest, Question, Status
+from quizzes.signals import answer_graded
 from quizzes.spec import SpecError
 from sandbox.engine import Job, Variant
 from sandbox.models import Run
@@ -47,7 +48,7 @@ def answer_submit_choices(
     if question.kind == Question.Kind.SINGLE and len(selected) != 1:
         raise AnswerError("Pick exactly one answer.")
     correct = question.grade_choices(selected)
-    return Answer.objects.create(
+    answer = Answer.objects.create(
         question=question,
         user=_owner(user),
         session_key=session_key,
@@ -56,6 +57,8 @@ def answer_submit_choices(
         verdict=Answer.Verdict.CORRECT if correct else Answer.Verdict.WRONG,
         graded_at=timezone.now(),
     )
+    answer_graded.send(sender=Answer, answer=answer)
+    return answer
 
 
 def answer_submit_prediction(
@@ -143,11 +146,14 @@ def answer_refresh(*, answer: Answer) -> Answer:
     )
 
 
+@transaction.atomic
 def _grade(answer: Answer, **values: object) -> Answer:
-    # Conditional on still pending, so two polls grading at once write one verdict.
+    # Conditional on still pending, so two polls grading at once write one verdict (and one signal).
     values["graded_at"] = timezone.now()
-    Answer.objects.filter(pk=answer.pk, verdict=Answer.Verdict.PENDING, run=answer.run).update(**values)
+    graded = Answer.objects.filter(pk=answer.pk, verdict=Answer.Verdict.PENDING, run=answer.run).update(**values)
     answer.refresh_from_db()
+    if graded:
+        answer_graded.send(sender=Answer, answer=answer)
     return answer
 
 

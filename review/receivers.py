@@ -1,0 +1,21 @@
+"""Signal receivers: review follows settled verdicts, and anonymous cards follow their owner into an account."""
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.dispatch import receiver
+
+from accounts.signals import anonymous_work_claimed
+from quizzes.models import Answer
+from quizzes.signals import answer_graded
+from review import services
+
+
+@receiver(answer_graded, dispatch_uid="review.answer_graded")
+def review_on_answer_graded(sender: type[Answer], *, answer: Answer, **kwargs: Any) -> None:
+    services.review_record(answer=answer)
+
+
+@receiver(anonymous_work_claimed, dispatch_uid="review.anonymous_work_claimed")
+def review_on_anonymous_work_claimed(sender: Any, *, user: User, anon_key: str, **kwargs: Any) -> None:
+    services.review_claim(user=user, anon_key=anon_key)

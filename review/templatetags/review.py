@@ -1,0 +1,33 @@
+"""`{% review_nav %}` for the site header, `{% review_continue %}` under an answer, progress charts."""
+
+from django import template
+from django.template import Context
+from django.utils.safestring import SafeString
+
+from accounts.owners import owner_of
+from review import charts, selectors
+from review.progress import CalibrationRow
+
+register = template.Library()
+
+
+@register.inclusion_tag("review/_nav_links.html", takes_context=True)
+def review_nav(context: Context) -> dict:
+    request = context.get("request")
+    # An anonymous visitor without a session has no cards: no query, and no session is created.
+    owner = owner_of(request) if request is not None else None
+    return {"due": selectors.due_count(owner) if owner is not None else 0}
+
+
+@register.inclusion_tag("review/_continue.html", takes_context=True)
+def review_continue(context: Context) -> dict:
+    from review.views import SESSION_SINCE
+
+    request = context.get("request")
+    in_session = request is not None and SESSION_SINCE in request.session
+    return {"in_session": in_session}
+
+
+@register.simple_tag
+def calibration_chart(rows: list[CalibrationRow]) -> SafeString:
+    return charts.calibration_svg([(row.label, row.tally.right, row.tally.total) for row in rows])
