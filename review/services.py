@@ -27,12 +27,8 @@ SIBLING_QUIET = scheduling.STEP
 
 def answer_owner(answer: Answer) -> Owner:
     if answer.user_id is not None:
-        return Owner(user_id=answer.user_id, anon_key="")
+        return Owner(user_id=answer.user_id)
     return Owner(user_id=None, anon_key=answer.session_key)
-
-
-def _owner_fields(owner: Owner) -> dict[str, object]:
-    return {"user_id": owner.user_id, "anon_key": "" if owner.user_id is not None else owner.anon_key}
 
 
 def _card_for_update(owner: Owner, question: Question) -> Card | None:
@@ -80,7 +76,11 @@ def _card_create(owner: Owner, question: Question, *, reason: str, due: datetime
         # A savepoint, so losing a race to another transaction creating the same card is harmless.
         with transaction.atomic():
             return Card.objects.create(
-                **_owner_fields(owner), question=question, reason=reason, misconception=misconception, due=due
+                **owner.row_fields(key_field="anon_key"),
+                question=question,
+                reason=reason,
+                misconception=misconception,
+                due=due,
             )
     except IntegrityError:
         card = _card_for_update(owner, question)
@@ -180,7 +180,7 @@ def reminders_send(*, now: datetime | None = None) -> ReminderResult:
     sent = skipped = 0
     for reminder in candidates.select_related("user").iterator():
         user = reminder.user
-        due = selectors.due_count(Owner(user_id=user.pk, anon_key=""), now=now)
+        due = selectors.due_count(Owner(user_id=user.pk), now=now)
         if due == 0 or not user.is_active or not _address_verified(user):
             skipped += 1
             continue
