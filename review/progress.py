@@ -168,19 +168,17 @@ def calibration_sentence(rows: list[CalibrationRow]) -> str:
     if not used:
         return ""
     parts = [f"{CONFIDENCE_WORDS[level]} you are right {used[level].percent}% of the time" for level in used]
-    sentence = parts[0][0].upper() + parts[0][1:]
-    if len(parts) > 1:
-        sentence += ", " + ", ".join(parts[1:-1]) + (", and " if len(parts) > 2 else " and ") + parts[-1]
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     sure, guess = used.get("sure"), used.get("guess")
     if sure and guess and (sure.percent or 0) <= (guess.percent or 0):
         meaning = "being sure does not yet tell you that you are right"
     elif sure and (sure.percent or 0) >= 90:
         meaning = "your certainty is well founded"
     elif sure:
-        meaning = "so check your reasoning even when you feel sure"
+        meaning = "treat “sure” as “probably” and check your reasoning"
     else:
-        meaning = "mark the answers you are certain of as “sure” to see whether that feeling holds"
-    return f"{sentence}: {meaning}."
+        meaning = "answer “sure” when you feel certain, to learn whether that feeling holds"
+    return f"{joined[0].upper()}{joined[1:]}; {meaning}."
 
 
 # What a timing question's numerator variant is about, from the names authors give variants.

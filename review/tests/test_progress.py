@@ -1,0 +1,123 @@
+"""/progress/: accuracy by section and belief, calibration, timing bias; only the learner's own answers."""
+
+import pytest
+
+from accounts.owners import Owner
+from quizzes.models import Answer, Question
+from review.progress import progress_for
+
+pytestmark = pytest.mark.django_db
+
+
+def settle(user, slug: str, verdict: str, confidence: str = "think", **fields) -> Answer:
+    question = Question.objects.get(slug=slug)
+    if not question.is_prediction and "selected" not in fields:
+        fields["selected"] = [question.choices.get(correct=verdict == "correct").pk]
+    return Answer.objects.create(question=question, user=user, verdict=verdict, confidence=confidence, **fields)
+
+
+def test_calibration_counts_each_confidence_level_from_known_answers(learner, bank):
+    for verdict in ["correct", "correct", "correct", "wrong", "wrong"]:
+        settle(learner, "gil-one-thread", verdict, "sure")
+    settle(learner, "cores-used", "correct", "guess")
+    settle(learner, "cores-used", "wrong", "guess")
+    # Runs that measured nothing never count, whatever the confidence.
+    settle(learner, "sleep-zero-race", "error", "sure", prediction="never")
+    settle(learner, "sleep-zero-race", "pending", "sure", prediction="never")
+
+    figures = progress_for(Owner(user_id=learner.pk))
+
+    rows = {row.confidence: (row.tally.right, row.tally.total) for row in figures.calibration}
+    assert rows == {"sure": (3, 5), "think": (0, 0), "guess": (1, 2)}
+    assert figures.calibration_sentence.startswith(
+        "When you are sure you are right 60% of the time and when you are guessing you are right 50% of the time"
+    )
+    assert figures.answered == 7
+
+
+def test_the_page_shows_the_chart_the_sentence_and_the_beliefs_still_held(client, learner, bank):
+    settle(
+        learner,
+        "gil-one-thread",
+        "wrong",
+        "sure",
+        selected=[Question.objects.get(slug="gil-one-thread").choices.get(correct=False).pk],
+    )
+    settle(
+        learner,
+        "race-seen-safe",
+        "wrong",
+        "think",
+        selected=[Question.objects.get(slug="race-seen-safe").choices.get(correct=False).pk],
+    )
+    settle(learner, "race-seen-safe", "correct", "sure")
+    client.force_login(learner)
+
+    page = client.get("/progress/").text
+
+    assert "When you are sure you are right 50% of the time" in page
+    assert page.count("<svg") == 1
+    assert "You still believe:</strong> “More threads make pure-Python number crunching faster”" in page
+    assert "You used to believe:</strong> “If a race never showed up, the code is safe”" in page
+    assert 'href="/questions/gil-one-thread/"' in page
+    # Per section: why-locks holds both questions, 1 right of 3.
+    assert "33% <span" in page
+
+
+def test_sections_split_practice_from_attempts_and_follow_the_lesson_order(learner, bank):
+    settle(learner, "cores-used", "correct")
+    settle(learner, "gil-one-thread", "wrong")
+    settle(learner, "race-seen-safe", "correct")
+
+    sections = progress_for(Owner(user_id=learner.pk)).sections
+
+    assert [(row.title, row.practice.right, row.practice.total) for row in sections] == [
+        ("Why locks", 1, 2),
+        ("Timing", 1, 1),
+    ]
+
+
+def test_timing_predictions_show_optimism_about_threads_and_races(learner, bank):
+    # Predicted threads faster than measured (twice), and once right.
+    settle(learner, "threads-vs-sequential", "wrong", prediction="faster", measured_bucket="same")
+    settle(learner, "threads-vs-sequential", "wrong", prediction="faster", measured_bucket="same")
+    settle(learner, "threads-vs-sequential", "correct", prediction="same", measured_bucket="same")
+    # Predicted no lost updates where every run lost some: optimistic too.
+    settle(learner, "sleep-zero-race", "wrong", prediction="never", measured_bucket="every-time")
+
+    bias = {
+        (row.kind, row.subject): (row.optimistic, row.matched, row.pessimistic)
+        for row in progress_for(Owner(user_id=learner.pk)).bias
+    }
+
+    assert bias == {("ratio", "threads"): (2, 1, 0), ("race", "lost updates"): (1, 0, 0)}
+
+
+def test_a_learner_never_sees_another_learners_progress(client, learner, stranger, bank):
+    settle(
+        learner,
+        "gil-one-thread",
+        "wrong",
+        "sure",
+        selected=[Question.objects.get(slug="gil-one-thread").choices.get(correct=False).pk],
+    )
+    client.force_login(stranger)
+
+    page = client.get("/progress/").text
+
+    assert "Nothing here yet" in page
+    assert "You still believe" not in page
+
+
+def test_an_anonymous_visitor_sees_only_their_session_s_answers(client, learner, bank):
+    settle(learner, "gil-one-thread", "wrong")
+    assert "Nothing here yet" in client.get("/progress/").text
+
+    client.post(
+        "/questions/cores-used/", {"choice": Question.objects.get(slug="cores-used").choices.get(correct=False).pk}
+    )
+    page = client.get("/progress/").text
+
+    assert "From your 1 answered question." in page
+    assert 'href="/questions/cores-used/"' in page
+    assert 'href="/questions/gil-one-thread/"' not in page
