@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.owners import Owner
 from quizzes.models import Answer, Question
+from quizzes.services import answer_owner
 from review import scheduling, selectors
 from review.models import Card, Reminder, ReviewLog
 
@@ -23,12 +24,6 @@ from review.models import Card, Reminder, ReviewLog
 SIBLINGS_PER_MISCONCEPTION = 3
 # A sibling reviewed this recently is not pulled forward again: the learner just met it.
 SIBLING_QUIET = scheduling.STEP
-
-
-def answer_owner(answer: Answer) -> Owner:
-    if answer.user_id is not None:
-        return Owner(user_id=answer.user_id)
-    return Owner(user_id=None, anon_key=answer.session_key)
 
 
 def _card_for_update(owner: Owner, question: Question) -> Card | None:
@@ -46,14 +41,14 @@ def review_record(*, answer: Answer) -> ReviewLog | None:
     """
     if answer.verdict not in (Answer.Verdict.CORRECT, Answer.Verdict.WRONG):
         return None
-    if not answer.session_key and answer.user_id is None:
+    owner = answer_owner(answer)
+    if owner is None:
         return None
     # One review per answer: "Run it again" grades the same answer again, which is no new recall.
     if ReviewLog.objects.filter(answer=answer).exists():
         return None
     correct = answer.verdict == Answer.Verdict.CORRECT
     rating = scheduling.rating_for(correct=correct, confidence=answer.confidence)
-    owner = answer_owner(answer)
     now = timezone.now()
     card = _card_for_update(owner, answer.question)
     if card is None:
