@@ -71,7 +71,9 @@ def session_next(request: HttpRequest) -> HttpResponse:
     card = selectors.card_next(owner, answered_since=since)
     if card is None:
         return redirect("review:summary")
-    return redirect(card.question)
+    # `?again`: a fresh form even where the question page would show the last answer, so the
+    # learner recalls instead of rereading.
+    return redirect(f"{card.question.get_absolute_url()}?again")
 
 
 @require_GET

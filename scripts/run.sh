@@ -29,6 +29,8 @@ start worker-runs env SANDBOX_SLOT_BASE=0 $BIN/celery -A config worker -Q runs -
   -n "runs@%h" --without-gossip --without-mingle -l info
 start worker-timing env SANDBOX_SLOT_BASE=32 $BIN/celery -A config worker -Q timing -c 1 \
   --prefetch-multiplier 1 -n "timing@%h" --without-gossip --without-mingle -l info
+# Periodic tasks (CELERY_BEAT_SCHEDULE: the review-reminder sweep); one beat per deployment.
+start beat $BIN/celery -A config beat -l info -s var/celerybeat-schedule
 start web $BIN/python manage.py runserver "127.0.0.1:$PORT"
 
 sleep 2

@@ -27,7 +27,7 @@ def test_a_miss_queues_its_sibling_and_a_review_session_runs_it(live_server, pag
     expect(later).to_contain_text("never lost an update in 20 runs")
 
     page.get_by_role("button", name="Start review: 1 question due").click()
-    expect(page).to_have_url(f"{live_server.url}/questions/sleep-zero-race/")
+    expect(page).to_have_url(f"{live_server.url}/questions/sleep-zero-race/?again")
     page.get_by_label("Every time").check()
     page.get_by_role("button", name="Lock in my prediction and run it").click()
     page.locator("#result .verdict").wait_for(timeout=90_000)

@@ -26,7 +26,7 @@ def test_a_review_session_runs_the_code_question_for_real_and_schedules_it(clien
     client.force_login(learner)
     answer_choice(client, "race-seen-safe", correct=False)  # believes "not observed means safe"
     client.post("/review/start/")
-    assert client.get("/review/next/")["Location"] == "/questions/sleep-zero-race/"
+    assert client.get("/review/next/")["Location"] == "/questions/sleep-zero-race/?again"
 
     response = client.post("/questions/sleep-zero-race/", {"prediction": "every-time", "confidence": "sure"})
     answer = wait_final(client, Answer.objects.get(question__slug="sleep-zero-race"))

@@ -16,12 +16,12 @@ def test_a_session_serves_each_due_question_then_summarises_when_each_comes_back
 
     start = client.post("/review/start/")
     assert start.status_code == 303
-    assert client.get(start["Location"])["Location"] == "/questions/cores-used/"
+    assert client.get(start["Location"])["Location"] == "/questions/cores-used/?again"
     answer_choice(client, "cores-used", correct=True, confidence="sure")
     answered = client.get(Answer.objects.filter(question__slug="cores-used").get().get_absolute_url()).text
     assert "Next review question" in answered
 
-    assert client.get("/review/next/")["Location"] == "/questions/threads-vs-sequential/"
+    assert client.get("/review/next/")["Location"] == "/questions/threads-vs-sequential/?again"
     # A code prediction answered in the session waits for its run: the session moves on.
     Answer.objects.create(question=Question.objects.get(slug="threads-vs-sequential"), user=learner, prediction="same")
     assert client.get("/review/next/")["Location"] == "/review/summary/"
@@ -58,4 +58,4 @@ def test_an_anonymous_learner_reviews_in_their_session(client, bank):
 
     client.post("/review/start/")
 
-    assert client.get("/review/next/")["Location"] == "/questions/sleep-zero-race/"
+    assert client.get("/review/next/")["Location"] == "/questions/sleep-zero-race/?again"
