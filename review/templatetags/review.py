@@ -21,11 +21,14 @@ def review_nav(context: Context) -> dict:
 
 @register.inclusion_tag("review/_continue.html", takes_context=True)
 def review_continue(context: Context) -> dict:
+    """ "Next review question" under an answer, during a review session, for a question in the queue."""
     from review.views import SESSION_SINCE
 
-    request = context.get("request")
-    in_session = request is not None and SESSION_SINCE in request.session
-    return {"in_session": in_session}
+    request, question = context.get("request"), context.get("question")
+    if request is None or question is None or SESSION_SINCE not in request.session:
+        return {"in_session": False}
+    owner = owner_of(request)
+    return {"in_session": owner is not None and selectors.cards_of(owner).filter(question=question).exists()}
 
 
 @register.simple_tag

@@ -124,3 +124,16 @@ def test_anonymous_answers_are_scheduled_for_the_session(client, bank):
     anonymous = Card.objects.get(question__slug="gil-one-thread")
     assert anonymous.user is None
     assert anonymous.anon_key == Answer.objects.get().session_key != ""
+
+
+def test_a_failure_in_review_scheduling_never_costs_the_verdict(client, learner, bank, monkeypatch, caplog):
+    # The one stand-in in this suite: a scheduling bug, to show grading is isolated from it.
+    def broken(**kwargs):
+        raise RuntimeError("bug in review")
+
+    monkeypatch.setattr(services, "review_record", broken)
+    client.force_login(learner)
+    answer_choice(client, "gil-one-thread", correct=False)
+
+    assert Answer.objects.get().verdict == Answer.Verdict.WRONG
+    assert "scheduling review for answer" in caplog.text

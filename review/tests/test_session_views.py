@@ -59,3 +59,14 @@ def test_an_anonymous_learner_reviews_in_their_session(client, bank):
     client.post("/review/start/")
 
     assert client.get("/review/next/")["Location"] == "/questions/sleep-zero-race/?again"
+
+
+def test_questions_outside_the_queue_do_not_offer_to_continue_the_review(client, learner, bank):
+    client.force_login(learner)
+    answer_choice(client, "gil-one-thread", correct=False)
+    client.post("/review/start/")
+
+    answer_choice(client, "race-seen-safe", correct=True, confidence="sure")
+    page = client.get(Answer.objects.get(question__slug="race-seen-safe").get_absolute_url()).text
+
+    assert "Next review question" not in page
