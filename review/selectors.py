@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.owners import Owner
-from quizzes.models import Answer, Question
+from quizzes.models import Answer, Question, Status
 from review.models import Card, ReviewLog
 
 
@@ -14,21 +14,23 @@ def cards_of(owner: Owner) -> QuerySet[Card]:
     return Card.objects.filter(owner.q(key_field="anon_key"))
 
 
+def _due(owner: Owner, now: datetime | None) -> QuerySet[Card]:
+    # A question unpublished since it was queued is neither counted nor served.
+    return cards_of(owner).filter(
+        due__lte=now or timezone.now(), question__status=Status.PUBLISHED, question__lesson__status=Status.PUBLISHED
+    )
+
+
 def due_count(owner: Owner | None, *, now: datetime | None = None) -> int:
-    """How many of the owner's cards are due: one COUNT over the (owner, due) index."""
+    """How many of the owner's cards are due: one COUNT, a range scan of the (owner, due) index."""
     if owner is None:
         return 0
-    return cards_of(owner).filter(due__lte=now or timezone.now()).count()
+    return _due(owner, now).count()
 
 
 def cards_due(owner: Owner, *, now: datetime | None = None) -> QuerySet[Card]:
     """Due cards, most overdue first, with what the queue page shows about their question."""
-    return (
-        cards_of(owner)
-        .filter(due__lte=now or timezone.now(), question__status="published", question__lesson__status="published")
-        .select_related("question__lesson__track")
-        .order_by("due", "pk")
-    )
+    return _due(owner, now).select_related("question__lesson__track").order_by("due", "pk")
 
 
 def cards_upcoming(owner: Owner, *, now: datetime | None = None, limit: int = 20) -> QuerySet[Card]:

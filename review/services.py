@@ -86,7 +86,11 @@ def _card_create(owner: Owner, question: Question, *, reason: str, due: datetime
 def _siblings_schedule(owner: Owner, answer: Answer, *, now: datetime) -> list[Card]:
     scheduled = []
     for tag, questions in selectors.questions_revealing(selectors.misconception_tags(answer)).items():
-        siblings = [q for q in questions if q.pk != answer.question_id][:SIBLINGS_PER_MISCONCEPTION]
+        # Questions of another kind first: the idea met again in a different form.
+        others = sorted(
+            (q for q in questions if q.pk != answer.question_id), key=lambda q: q.kind == answer.question.kind
+        )
+        siblings = others[:SIBLINGS_PER_MISCONCEPTION]
         for question in siblings:
             card = _card_for_update(owner, question)
             if card is None:

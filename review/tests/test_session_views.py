@@ -16,14 +16,14 @@ def test_a_session_serves_each_due_question_then_summarises_when_each_comes_back
 
     start = client.post("/review/start/")
     assert start.status_code == 303
-    assert client.get(start["Location"])["Location"] == "/questions/cores-used/?again"
+    # The sibling of another kind first: the belief met again as a code prediction.
+    assert client.get(start["Location"])["Location"] == "/questions/threads-vs-sequential/?again"
+    # A code prediction answered in the session waits for its run: the session moves on.
+    Answer.objects.create(question=Question.objects.get(slug="threads-vs-sequential"), user=learner, prediction="same")
+    assert client.get("/review/next/")["Location"] == "/questions/cores-used/?again"
     answer_choice(client, "cores-used", correct=True, confidence="sure")
     answered = client.get(Answer.objects.filter(question__slug="cores-used").get().get_absolute_url()).text
     assert "Next review question" in answered
-
-    assert client.get("/review/next/")["Location"] == "/questions/threads-vs-sequential/?again"
-    # A code prediction answered in the session waits for its run: the session moves on.
-    Answer.objects.create(question=Question.objects.get(slug="threads-vs-sequential"), user=learner, prediction="same")
     assert client.get("/review/next/")["Location"] == "/review/summary/"
 
     summary = client.get("/review/summary/").text
