@@ -49,7 +49,8 @@ class MisconceptionRow:
     tag: str
     belief: str
     # Answers to questions that can reveal it; `right` is how many did not.
-    tested: Tally = field(default_factory=Tally)
+    practice: Tally = field(default_factory=Tally)
+    attempts: Tally = field(default_factory=Tally)
     shown_by: list[Question] = field(default_factory=list)
     # The last question that could reveal it did: the learner still believes it.
     still_believed: bool = False
@@ -141,7 +142,7 @@ def _misconceptions(answers: list[Answer]) -> list[MisconceptionRow]:
         shown = set(misconception_tags(answer))
         for tag in sorted(_revealable(answer.question)):
             row = rows.setdefault(tag, MisconceptionRow(tag, tag))
-            row.tested.add(tag not in shown)
+            (row.attempts if _in_attempt(answer) else row.practice).add(tag not in shown)
             row.still_believed = tag in shown
             if tag in shown and answer.question not in row.shown_by:
                 row.shown_by.append(answer.question)
@@ -150,7 +151,7 @@ def _misconceptions(answers: list[Answer]) -> list[MisconceptionRow]:
         row.belief = beliefs.get(row.tag, row.tag)
     # Only beliefs an answer ever showed; the ones still held first.
     shown_rows = [row for row in rows.values() if row.shown_by]
-    return sorted(shown_rows, key=lambda row: (not row.still_believed, row.tested.percent or 0, row.tag))
+    return sorted(shown_rows, key=lambda row: (not row.still_believed, row.practice.percent or 0, row.tag))
 
 
 def _calibration(answers: list[Answer]) -> list[CalibrationRow]:

@@ -121,3 +121,49 @@ def test_an_anonymous_visitor_sees_only_their_session_s_answers(client, learner,
     assert "From your 1 answered question." in page
     assert 'href="/questions/cores-used/"' in page
     assert 'href="/questions/gil-one-thread/"' not in page
+
+
+def rows(**levels):
+    from review.progress import CalibrationRow, Tally
+
+    return [CalibrationRow(level, level, Tally(*levels.get(level, (0, 0)))) for level in ("sure", "think", "guess")]
+
+
+@pytest.mark.parametrize(
+    ("levels", "meaning"),
+    [
+        ({"sure": (9, 10)}, "your certainty is well founded"),
+        ({"sure": (1, 2), "guess": (3, 4)}, "being sure does not yet tell you that you are right"),
+        ({"sure": (7, 10), "guess": (1, 4)}, "treat “sure” as “probably” and check your reasoning"),
+        ({"think": (1, 2)}, "answer “sure” when you feel certain"),
+    ],
+)
+def test_the_calibration_sentence_says_what_the_figures_mean(levels, meaning):
+    from review.progress import calibration_sentence
+
+    assert meaning in calibration_sentence(rows(**levels))
+
+
+def test_no_answers_no_sentence():
+    from review.progress import calibration_sentence
+
+    assert calibration_sentence(rows()) == ""
+
+
+@pytest.mark.parametrize(
+    ("variant", "subject"),
+    [
+        ("threads", "threads"),
+        ("thread_pool", "threads"),
+        ("four_processes", "processes"),
+        ("process_pool", "processes"),
+        ("spawn", "processes"),
+        ("asyncio", "asyncio"),
+        ("blocking_coroutines", "asyncio"),
+        ("numpy_vectorised", "numpy vectorised"),
+    ],
+)
+def test_timing_subjects_come_from_the_numerator_variant(variant, subject):
+    from review.progress import timing_subject
+
+    assert timing_subject(variant) == subject
