@@ -8,8 +8,6 @@ separately, because a timed interview is a different test of the same knowledge.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
-
 from accounts.owners import Owner
 from quizzes.models import Answer, Misconception, Question
 from quizzes.spec import Bucket
@@ -92,17 +90,25 @@ def _in_attempt(answer: Answer) -> bool:
     return getattr(answer, "attempt_id", None) is not None
 
 
-def settled_answers(owner: Owner) -> QuerySet[Answer]:
-    return (
-        Answer.objects.filter(owner.q(), verdict__in=COUNTED)
-        .select_related("question__lesson")
-        .prefetch_related("question__choices")
-        .order_by("created_at", "pk")
+# What the figures read of each answer; the question rows are fetched once, not per answer.
+ANSWER_FIELDS = ("question_id", "verdict", "confidence", "selected", "prediction", "measured_bucket", "created_at")
+
+
+def settled_answers(owner: Owner) -> list[Answer]:
+    """The owner's correct and wrong answers, oldest first, sharing one Question object per question."""
+    answers = list(
+        Answer.objects.filter(owner.q(), verdict__in=COUNTED).only(*ANSWER_FIELDS).order_by("created_at", "pk")
     )
+    questions = Question.objects.filter(pk__in={a.question_id for a in answers})
+    by_id = {q.pk: q for q in questions.select_related("lesson__track").prefetch_related("choices")}
+    for answer in answers:
+        # One object per question also parses each prediction spec once.
+        answer.question = by_id[answer.question_id]
+    return answers
 
 
 def progress_for(owner: Owner) -> Progress:
-    answers = list(settled_answers(owner))
+    answers = settled_answers(owner)
     return Progress(
         answered=len(answers),
         sections=_sections(answers),

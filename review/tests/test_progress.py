@@ -167,3 +167,21 @@ def test_timing_subjects_come_from_the_numerator_variant(variant, subject):
     from review.progress import timing_subject
 
     assert timing_subject(variant) == subject
+
+
+def test_the_figures_take_the_same_few_queries_however_many_answers(learner, bank, django_assert_num_queries):
+    for _ in range(40):
+        settle(
+            learner,
+            "gil-one-thread",
+            "wrong",
+            selected=[Question.objects.get(slug="gil-one-thread").choices.get(correct=False).pk],
+        )
+        settle(learner, "threads-vs-sequential", "wrong", prediction="faster", measured_bucket="same")
+
+    # Answers, their questions (with lesson and track), the questions' choices, the beliefs.
+    with django_assert_num_queries(4):
+        figures = progress_for(Owner(user_id=learner.pk))
+        [row.url for row in figures.sections]
+
+    assert figures.answered == 80
