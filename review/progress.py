@@ -7,11 +7,14 @@ separately, because a timed interview is a different test of the same knowledge.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
 
 from accounts.owners import Owner
-from quizzes.models import Answer, Misconception, Question
+from quizzes.models import Answer, Attempt, AttemptQuestion, Misconception, Question
+from quizzes.selectors import misconception_tags
 from quizzes.spec import Bucket
-from review.selectors import misconception_tags
 
 COUNTED = (Answer.Verdict.CORRECT, Answer.Verdict.WRONG)
 CONFIDENCE_ORDER = ("sure", "think", "guess")
@@ -77,6 +80,20 @@ class BiasRow:
 
 
 @dataclass
+class TestHistory:
+    """One practice test's attempts, oldest first, and the scored ones' points for the chart."""
+
+    title: str
+    url: str
+    pass_mark: int
+    attempts: list[Attempt]
+
+    @property
+    def points(self) -> list[tuple[datetime, int, bool]]:
+        return [(a.started_at, a.score_percent, bool(a.passed)) for a in self.attempts if a.score_percent is not None]
+
+
+@dataclass
 class Progress:
     answered: int
     sections: list[SectionRow]
@@ -84,20 +101,32 @@ class Progress:
     calibration: list[CalibrationRow]
     calibration_sentence: str
     bias: list[BiasRow]
+    history: list[TestHistory]
 
 
 def _in_attempt(answer: Answer) -> bool:
-    return getattr(answer, "attempt_id", None) is not None
+    return answer.attempt_id is not None
 
 
 # What the figures read of each answer; the question rows are fetched once, not per answer.
-ANSWER_FIELDS = ("question_id", "verdict", "confidence", "selected", "prediction", "measured_bucket", "created_at")
+ANSWER_FIELDS = ("question_id", "attempt_id", "verdict", "confidence", "selected", "prediction", "measured_bucket")
+ANSWER_FIELDS += ("created_at",)
 
 
 def settled_answers(owner: Owner) -> list[Answer]:
-    """The owner's correct and wrong answers, oldest first, sharing one Question object per question."""
+    """The owner's correct and wrong answers, oldest first, sharing one Question object per question.
+
+    From attempts, only each question's final answer, and only once the attempt is closed: an
+    open `end` attempt must not show its verdicts here, and a replaced answer was never the answer.
+    """
+    finals = AttemptQuestion.objects.filter(
+        attempt__in=Attempt.objects.filter(owner.q()).exclude(status=Attempt.Status.OPEN)
+    )
     answers = list(
-        Answer.objects.filter(owner.q(), verdict__in=COUNTED).only(*ANSWER_FIELDS).order_by("created_at", "pk")
+        Answer.objects.filter(owner.q(), verdict__in=COUNTED)
+        .filter(Q(attempt__isnull=True) | Q(pk__in=finals.values("answer_id")))
+        .only(*ANSWER_FIELDS)
+        .order_by("created_at", "pk")
     )
     questions = Question.objects.filter(pk__in={a.question_id for a in answers})
     by_id = {q.pk: q for q in questions.select_related("lesson__track").prefetch_related("choices")}
@@ -116,7 +145,22 @@ def progress_for(owner: Owner) -> Progress:
         calibration=(calibration := _calibration(answers)),
         calibration_sentence=calibration_sentence(calibration),
         bias=_bias(answers),
+        history=attempt_history(owner),
     )
+
+
+def attempt_history(owner: Owner) -> list[TestHistory]:
+    """Every attempt of the owner's, grouped by practice test (most recently taken test first)."""
+    tests: dict[int, TestHistory] = {}
+    attempts = Attempt.objects.filter(owner.q()).select_related("practice_test").order_by("started_at")
+    for attempt in attempts:
+        test = attempt.practice_test
+        if test.pk not in tests:
+            tests[test.pk] = TestHistory(test.title, test.get_absolute_url(), attempt.pass_mark_percent, [])
+        tests[test.pk].attempts.append(attempt)
+        # The latest attempt's pass mark is the one the line shows.
+        tests[test.pk].pass_mark = attempt.pass_mark_percent
+    return sorted(tests.values(), key=lambda history: history.attempts[-1].started_at, reverse=True)
 
 
 def _sections(answers: list[Answer]) -> list[SectionRow]:

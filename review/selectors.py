@@ -68,18 +68,6 @@ def answers_pending_since(owner: Owner, *, since: datetime) -> QuerySet[Answer]:
     )
 
 
-def misconception_tags(answer: Answer) -> list[str]:
-    """The false beliefs a wrong answer reveals: its chosen wrong choices', or its wrong bucket's."""
-    if answer.verdict != Answer.Verdict.WRONG:
-        return []
-    question = answer.question
-    if question.is_prediction:
-        tags = [question.prediction_spec.misconceptions.get(answer.prediction, "")]
-    else:
-        tags = [c.misconception for c in question.choices.all() if c.pk in answer.selected]
-    return sorted({tag for tag in tags if tag})
-
-
 def questions_revealing(tags: list[str]) -> dict[str, list[Question]]:
     """Published questions with a choice or a predicted bucket that reveals each misconception."""
     found: dict[str, list[Question]] = {tag: [] for tag in tags}

@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.owners import Owner
-from quizzes.models import Answer, Question
+from quizzes.models import Answer, Attempt, AttemptQuestion, Question
+from quizzes.selectors import misconception_tags
 from quizzes.services import answer_owner
 from review import scheduling, selectors
 from review.models import Card, Reminder, ReviewLog
@@ -31,15 +32,20 @@ def _card_for_update(owner: Owner, question: Question) -> Card | None:
 
 
 @transaction.atomic
-def review_record(*, answer: Answer) -> ReviewLog | None:
+def review_record(*, answer: Answer, attempt_done: bool = False) -> ReviewLog | None:
     """Rate the answer's card by its verdict and confidence; None when nothing is scheduled.
 
     Only correct/wrong count (pending, error and inconclusive say nothing about the learner).
     A question enters the queue when missed or answered right while guessing; a card already
     queued is rated by every later answer, so a right "sure" spaces it out. A miss also queues
     the other questions that reveal the same misconception, due at once.
+
+    Answers inside an `end`-feedback attempt wait for the attempt's score (`attempt_done`): a
+    review count that grew mid-attempt would give their verdicts away.
     """
     if answer.verdict not in (Answer.Verdict.CORRECT, Answer.Verdict.WRONG):
+        return None
+    if not attempt_done and answer.attempt_id is not None and _results_hidden(answer):
         return None
     owner = answer_owner(answer)
     if owner is None:
@@ -66,6 +72,25 @@ def review_record(*, answer: Answer) -> ReviewLog | None:
     return log
 
 
+def _results_hidden(answer: Answer) -> bool:
+    attempt = Attempt.objects.only("feedback", "graded_at").get(pk=answer.attempt_id)
+    return attempt.is_end_feedback and attempt.graded_at is None
+
+
+@transaction.atomic
+def review_record_attempt(*, attempt: Attempt) -> list[ReviewLog]:
+    """A scored `end`-feedback attempt: each question's final answer rates its card now.
+
+    Answers the learner replaced before finishing are not reviewed (they were never their
+    answer); an `immediate` attempt's answers were reviewed as each was graded.
+    """
+    if not attempt.is_end_feedback or attempt.graded_at is None:
+        return []
+    finals = AttemptQuestion.objects.filter(attempt=attempt, answer__isnull=False).select_related("answer__question")
+    logs = [review_record(answer=item.answer, attempt_done=True) for item in finals.order_by("position")]
+    return [log for log in logs if log is not None]
+
+
 def _card_create(owner: Owner, question: Question, *, reason: str, due: datetime, misconception: str = "") -> Card:
     try:
         # A savepoint, so losing a race to another transaction creating the same card is harmless.
@@ -85,7 +110,7 @@ def _card_create(owner: Owner, question: Question, *, reason: str, due: datetime
 
 def _siblings_schedule(owner: Owner, answer: Answer, *, now: datetime) -> list[Card]:
     scheduled = []
-    for tag, questions in selectors.questions_revealing(selectors.misconception_tags(answer)).items():
+    for tag, questions in selectors.questions_revealing(misconception_tags(answer)).items():
         # Questions of another kind first: the idea met again in a different form.
         others = sorted(
             (q for q in questions if q.pk != answer.question_id), key=lambda q: q.kind == answer.question.kind

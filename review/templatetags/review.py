@@ -6,7 +6,7 @@ from django.utils.safestring import SafeString
 
 from accounts.owners import owner_of
 from review import charts, selectors
-from review.progress import CalibrationRow
+from review.progress import CalibrationRow, TestHistory
 
 register = template.Library()
 
@@ -34,3 +34,8 @@ def review_continue(context: Context) -> dict:
 @register.simple_tag
 def calibration_chart(rows: list[CalibrationRow]) -> SafeString:
     return charts.calibration_svg([(row.label, row.tally.right, row.tally.total) for row in rows])
+
+
+@register.simple_tag
+def scores_chart(history: TestHistory) -> SafeString:
+    return charts.scores_svg(history.points, pass_mark=history.pass_mark)

@@ -179,8 +179,8 @@ def test_the_figures_take_the_same_few_queries_however_many_answers(learner, ban
         )
         settle(learner, "threads-vs-sequential", "wrong", prediction="faster", measured_bucket="same")
 
-    # Answers, their questions (with lesson and track), the questions' choices, the beliefs.
-    with django_assert_num_queries(4):
+    # Answers, their questions (with lesson and track), the questions' choices, the beliefs, attempts.
+    with django_assert_num_queries(5):
         figures = progress_for(Owner(user_id=learner.pk))
         [row.url for row in figures.sections]
 
