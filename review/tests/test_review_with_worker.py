@@ -4,9 +4,10 @@ import time
 
 import pytest
 
-from quizzes.models import Answer
+from quizzes.models import Answer, Attempt
+from quizzes.tests.attempt_helpers import item_of, load_with_tests, start, wait_until
 from review.models import Card, ReviewLog
-from review.tests.conftest import answer_choice
+from review.tests.conftest import BANK, answer_choice
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -46,3 +47,31 @@ def test_a_review_session_runs_the_code_question_for_real_and_schedules_it(clien
     summary = client.get("/review/summary/").text
     assert answer.get_absolute_url() in summary
     assert f"{card.due:%-d %b, %H:%M}" in summary
+
+
+MOCK = """- slug: mock
+  title: Mock interview
+  status: published
+  time_limit: 30
+  pass_mark: 50
+  feedback: end
+  questions: [race-seen-safe, sleep-zero-race]
+"""
+
+
+def test_a_mock_interview_graded_on_the_worker_is_reviewed_once_scored(client, learner, tmp_path, celery_workers):
+    load_with_tests(tmp_path, MOCK, bank=BANK)
+    client.force_login(learner)
+    attempt = start(client, "mock")
+    item = item_of(attempt, "sleep-zero-race")
+    # "Never": a wrong prediction here (sleep(0) loses updates every time) reveals the belief too.
+    client.post(f"/attempts/{attempt.pk}/q/{item.position}/", {"prediction": "never", "confidence": "sure"})
+    client.post(f"/attempts/{attempt.pk}/finish/")
+
+    wait_until(lambda: Attempt.objects.get(pk=attempt.pk).graded_at is not None, timeout=90, what="attempt graded")
+
+    final = Answer.objects.get(attempt=attempt)
+    assert final.verdict in (Answer.Verdict.CORRECT, Answer.Verdict.WRONG)
+    assert ReviewLog.objects.filter(answer=final).exists() == (final.verdict == Answer.Verdict.WRONG)
+    if final.verdict == Answer.Verdict.WRONG:
+        assert Card.objects.get(user=learner, question__slug="race-seen-safe").reason == Card.Reason.SIBLING
