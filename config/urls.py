@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("sandbox.urls")),
     path("", include("notifications.urls")),
+    path("", include("review.urls")),
     path("", include("quizzes.urls")),
 ]
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.owners import Owner
 from quizzes.models import Answer, Attempt, AttemptQuestion, PracticeTest, Question, Status
+from quizzes.signals import answer_graded, attempt_graded
 from quizzes.spec import SpecError, Verdict, verdict_for
 from sandbox.engine import Job, Report
 from sandbox.jobs import job_build, job_limits
@@ -69,7 +70,7 @@ def answer_submit_choices(
     if question.kind == Question.Kind.SINGLE and len(selected) != 1:
         raise AnswerError("Pick exactly one answer.")
     correct = question.grade_choices(selected)
-    return Answer.objects.create(
+    answer = Answer.objects.create(
         question=question,
         **owner.row_fields(),
         selected=sorted(selected),
@@ -78,6 +79,8 @@ def answer_submit_choices(
         verdict=Answer.Verdict.CORRECT if correct else Answer.Verdict.WRONG,
         graded_at=timezone.now(),
     )
+    answer_graded.send(sender=Answer, answer=answer)
+    return answer
 
 
 def answer_submit_prediction(
@@ -238,11 +241,15 @@ def answers_rerun_inconclusive(*, run: Run, question: Question, reason: str) -> 
     return rerun
 
 
+@transaction.atomic
 def _grade(answer: Answer, **values: object) -> Answer:
-    # Conditional on still pending, so two graders at once (worker and sweep) write one verdict.
+    # Conditional on still pending, so two graders at once (worker and sweep) write one verdict
+    # (and send one signal).
     values["graded_at"] = timezone.now()
-    Answer.objects.filter(pk=answer.pk, verdict__in=WAITING, graded_at=None, run=answer.run).update(**values)
+    graded = Answer.objects.filter(pk=answer.pk, verdict__in=WAITING, graded_at=None, run=answer.run).update(**values)
     answer.refresh_from_db()
+    if graded:
+        answer_graded.send(sender=Answer, answer=answer)
     return answer
 
 
@@ -534,11 +541,13 @@ def attempt_grade(*, attempt: Attempt) -> bool:
         scored = [verdict for verdict in verdicts if verdict not in UNSCORED]
         right = sum(1 for verdict in scored if verdict == Answer.Verdict.CORRECT)
         score = round(100 * right / len(scored)) if scored else 0
-        return bool(
-            Attempt.objects.filter(pk=attempt.pk, graded_at__isnull=True).update(
-                graded_at=timezone.now(), score_percent=score, passed=score >= attempt.pass_mark_percent
-            )
+        graded = Attempt.objects.filter(pk=attempt.pk, graded_at__isnull=True).update(
+            graded_at=timezone.now(), score_percent=score, passed=score >= attempt.pass_mark_percent
         )
+        if graded:
+            attempt.refresh_from_db()
+            attempt_graded.send(sender=Attempt, attempt=attempt)
+        return bool(graded)
 
 
 def attempts_close_expired(*, owner: Owner | None = None) -> int:
