@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "sandbox",
     "notifications",
     "accounts",
+    "studio",
 ]
 
 MIDDLEWARE = [

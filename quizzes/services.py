@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from quizzes.models import Answer, PracticeTest, Question, Status
+from quizzes.models import Answer, PracticeTest, Question, QuestionVersion, Status
 from quizzes.spec import SpecError
 from sandbox.engine import Job, Variant
 from sandbox.models import Run
@@ -31,6 +31,40 @@ def question_job(question: Question) -> Job:
         limits=settings.SANDBOX_LIMITS,
         interpreter=settings.SANDBOX_INTERPRETER,
     )
+
+
+def question_version_current(*, question: Question) -> QuestionVersion:
+    """The version a learner answering now sees; version 1 is recorded on the first answer."""
+    version = question.versions.order_by("-number").first()
+    if version is None:
+        # get_or_create: two first answers at once must not record two version 1s.
+        version, _ = QuestionVersion.objects.get_or_create(
+            question=question, number=1, defaults={"snapshot": question.snapshot(), "note": "first"}
+        )
+    return version
+
+
+def question_version_record(
+    *, question: Question, user: AbstractBaseUser | None = None, note: str = ""
+) -> QuestionVersion:
+    """Record the question's current text after a change; call it inside the change's transaction.
+
+    A published question, or one that learners answered, gets a new version so earlier answers
+    keep what they answered; a draft nobody answered is corrected in place.
+    """
+    snapshot = question.snapshot()
+    latest = question.versions.select_for_update().order_by("-number").first()
+    if latest is not None and latest.snapshot == snapshot:
+        return latest
+    author = _owner(user)
+    if latest is None or question.status == Status.PUBLISHED or latest.answers.exists():
+        number = latest.number + 1 if latest else 1
+        return QuestionVersion.objects.create(
+            question=question, number=number, snapshot=snapshot, note=note, created_by=author
+        )
+    latest.snapshot, latest.note, latest.created_by = snapshot, note or latest.note, author or latest.created_by
+    latest.save(update_fields=["snapshot", "note", "created_by"])
+    return latest
 
 
 def _owner(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
@@ -53,6 +87,7 @@ def answer_submit_choices(
         session_key=session_key,
         selected=sorted(selected),
         confidence=confidence,
+        version=question_version_current(question=question),
         verdict=Answer.Verdict.CORRECT if correct else Answer.Verdict.WRONG,
         graded_at=timezone.now(),
     )
@@ -74,7 +109,12 @@ def answer_submit_prediction(
         raise AnswerError(error.reason) from None
     with transaction.atomic():
         answer = Answer.objects.create(
-            question=question, user=_owner(user), session_key=session_key, prediction=cleaned, confidence=confidence
+            question=question,
+            user=_owner(user),
+            session_key=session_key,
+            prediction=cleaned,
+            confidence=confidence,
+            version=question_version_current(question=question),
         )
     # The prediction is committed before the run is requested, so a broker outage loses nothing:
     # the learner is told and can retry with the same answer.

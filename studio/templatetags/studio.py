@@ -1,0 +1,15 @@
+from django import template
+from django.utils.safestring import SafeString
+
+from quizzes.markdown import render
+from quizzes.templatetags.practice import python_html
+
+register = template.Library()
+
+
+@register.simple_tag
+def preview(text: str | None, code: object = None) -> SafeString | str:
+    """The server-side preview of a field: the site's renderer and sanitiser, or highlighted code."""
+    if not text:
+        return ""
+    return python_html(str(text)) if code else SafeString(render(str(text)))
