@@ -260,7 +260,7 @@ def question_stats(question: Question) -> list[dict[str, Any]]:
     for version in versions or [None]:
         key = version.pk if version else None
         total = totals.get(key, {"answers": 0, "graded": 0, "right": 0, "inconclusive": 0, "errors": 0})
-        row: dict[str, Any] = {"version": version, **total}
+        row: dict[str, Any] = {**total, "version": version}
         row["facility"] = total["right"] / total["graded"] if total["graded"] else None
         row["discrimination"] = _discrimination([r for r in per_owner if r["version"] == key], top, bottom)
         if question.is_prediction:

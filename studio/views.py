@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quizzes.content import ContentError
@@ -90,7 +91,8 @@ def preview(request: HttpRequest) -> HttpResponse:
     """Live preview of one field, rendered and sanitised exactly as the site shows it."""
     field = request.POST.get("field", "")
     text = request.POST.get(field, "") if field and field != "csrfmiddlewaretoken" else ""
-    html = python_html(text) if request.POST.get("code") else render_markdown(text)
+    # Both renderers return sanitised HTML (Pygments escapes code; nh3 cleans Markdown's output).
+    html = python_html(text) if request.POST.get("code") else mark_safe(render_markdown(text))  # noqa: S308
     return HttpResponse(format_html('<div class="preview-body prose">{}</div>', html))
 
 
