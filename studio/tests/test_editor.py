@@ -57,7 +57,9 @@ def test_a_failed_save_shows_the_error_in_place_and_keeps_every_value(client: Cl
     assert response.status_code == 400
     html = response.content.decode()
     assert "Not a section of Locks" in html
-    assert "Right one" in html and "Wrong one" in html and "Which **one**?" in html
+    assert "Right one" in html
+    assert "Wrong one" in html
+    assert "Which **one**?" in html
     assert not Question.objects.filter(slug="new-question").exists()
     data = _choice_post(lesson, **{"choices-1-correct": "on", "choices-1-misconception": ""})
     response = client.post(reverse("studio:question_new") + "?kind=single", data)
@@ -176,7 +178,8 @@ def test_preview_renders_with_the_sites_sanitiser(client: Client, loaded, author
     )
     html = response.content.decode()
     assert "<strong>bold</strong>" in html
-    assert "<script" not in html and "&lt;script&gt;" in html
+    assert "<script" not in html
+    assert "&lt;script&gt;" in html
     assert 'href="javascript' not in html
     code = client.post(reverse("studio:preview"), {"field": "v", "v": "import threading", "code": "1"})
     assert 'class="highlight"' in code.content.decode()
