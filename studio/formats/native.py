@@ -21,10 +21,10 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     # Literal blocks for multi-line text keep code and Markdown readable; the emitter falls back
     # to a quoted scalar by itself when a block could not hold the string exactly.
     style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=style)
 
 
-_BankDumper.add_representer(str, _str)
+_BankDumper.add_multi_representer(str, _str)  # TextChoices members are str subclasses
 
 
 def dump(data: Any) -> str:
