@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.owners import Owner
 from quizzes.models import Answer, PracticeTest, Question, QuestionVersion, Status
 from quizzes.spec import SpecError
 from sandbox.engine import Job, Variant
@@ -31,6 +32,13 @@ def question_job(question: Question) -> Job:
         limits=settings.SANDBOX_LIMITS,
         interpreter=settings.SANDBOX_INTERPRETER,
     )
+
+
+def answer_owner(answer: Answer) -> Owner | None:
+    """Who owns the answer, so the run it asks for belongs to them too."""
+    if answer.user_id is None and not answer.session_key:
+        return None
+    return Owner(user_id=answer.user_id, anon_key="" if answer.user_id else answer.session_key)
 
 
 def question_version_current(*, question: Question) -> QuestionVersion:
@@ -56,7 +64,7 @@ def question_version_record(
     latest = question.versions.select_for_update().order_by("-number").first()
     if latest is not None and latest.snapshot == snapshot:
         return latest
-    author = _owner(user)
+    author = user if user is not None and user.is_authenticated else None
     if latest is None or question.status == Status.PUBLISHED or latest.answers.exists():
         number = latest.number + 1 if latest else 1
         return QuestionVersion.objects.create(
@@ -67,14 +75,8 @@ def question_version_record(
     return latest
 
 
-def _owner(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return user if user is not None and user.is_authenticated else None
-
-
 @transaction.atomic
-def answer_submit_choices(
-    *, question: Question, selected: set[int], confidence: str, user: AbstractBaseUser | None, session_key: str
-) -> Answer:
+def answer_submit_choices(*, question: Question, selected: set[int], confidence: str, owner: Owner) -> Answer:
     valid = set(question.choices.values_list("pk", flat=True))
     if not selected or not selected <= valid:
         raise AnswerError("Pick an answer first.")
@@ -83,8 +85,7 @@ def answer_submit_choices(
     correct = question.grade_choices(selected)
     return Answer.objects.create(
         question=question,
-        user=_owner(user),
-        session_key=session_key,
+        **owner.row_fields(),
         selected=sorted(selected),
         confidence=confidence,
         version=question_version_current(question=question),
@@ -98,8 +99,7 @@ def answer_submit_prediction(
     question: Question,
     prediction: str,
     confidence: str,
-    user: AbstractBaseUser | None,
-    session_key: str,
+    owner: Owner,
     reuse: bool = True,
 ) -> Answer:
     """Store the prediction, then answer it from a recent identical run or queue a fresh one."""
@@ -110,8 +110,7 @@ def answer_submit_prediction(
     with transaction.atomic():
         answer = Answer.objects.create(
             question=question,
-            user=_owner(user),
-            session_key=session_key,
+            **owner.row_fields(),
             prediction=cleaned,
             confidence=confidence,
             version=question_version_current(question=question),
@@ -138,7 +137,7 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
     else:
         queue = "timing" if answer.question.prediction_spec.is_timing else "runs"
         try:
-            run = run_enqueue(job=job, queue=queue, user=answer.user, session_key=answer.session_key)
+            run = run_enqueue(job=job, queue=queue, owner=answer_owner(answer))
         except SandboxError as error:
             # The prediction stays; the learner sees why nothing ran and can retry.
             Answer.objects.filter(pk=answer.pk).update(

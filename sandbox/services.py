@@ -9,12 +9,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from accounts.owners import Owner
 from sandbox.engine import Job, Report, Status, run_job
 from sandbox.models import MAX_ATTEMPTS, Run
 
@@ -80,8 +79,7 @@ def run_enqueue(
     *,
     job: Job,
     queue: str,
-    user: AbstractBaseUser | AnonymousUser | None = None,
-    session_key: str = "",
+    owner: Owner | None = None,
 ) -> Run:
     """Validate `job`, store a queued Run and enqueue it once the transaction commits.
 
@@ -99,8 +97,7 @@ def run_enqueue(
     _broker_check()
     with transaction.atomic():
         run = Run.objects.create(
-            user=user if user is not None and user.is_authenticated else None,
-            session_key=session_key,
+            **(owner.row_fields() if owner else {}),
             queue=queue,
             job=job.to_dict(),
             fingerprint=job.fingerprint(),

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from accounts.owners import Owner
 from quizzes.banks import load_bank
 from quizzes.content import ContentError, LoadSummary
 from quizzes.markdown import render, render_document, render_inline
@@ -148,7 +149,7 @@ def verification_start(*, question: Question, jobs: int, user: AbstractBaseUser)
             jobs=jobs,
             requested_by=user,
         )
-        runs = [run_enqueue(job=job, queue=queue, user=user) for _ in range(jobs)]
+        runs = [run_enqueue(job=job, queue=queue, owner=Owner(user_id=user.pk)) for _ in range(jobs)]
         verification.runs.set(runs)
     return verification
 

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.owners import Owner
 from config.celery import app as celery_app
 from sandbox import services
 from sandbox.engine import Status
@@ -214,7 +215,7 @@ def test_redis_down_at_submit_is_a_clear_error_and_writes_nothing():
     job = job_of("print(1)")
 
     with _DeadBroker(), pytest.raises(services.RunQueueUnavailable) as raised:
-        services.run_enqueue(job=job, queue="runs", session_key="abc")
+        services.run_enqueue(job=job, queue="runs", owner=Owner(user_id=None, anon_key="abc"))
 
     assert "unavailable" in str(raised.value) and "try again" in str(raised.value)
     assert isinstance(raised.value, services.SandboxError)

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.owners import Owner
 from quizzes.models import Answer, Question
 from quizzes.services import answer_submit_choices
 from studio import selectors, services
