@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def _answer(question: Question, *, correct: bool, key: str) -> Answer:
     choice = next(c for c in question.choices.all() if c.correct == correct)
     return answer_submit_choices(
-        question=question, selected={choice.pk}, confidence="think", user=None, session_key=key
+        question=question, selected={choice.pk}, confidence="think", owner=Owner(user_id=None, anon_key=key)
     )
 
 
