@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -99,7 +100,12 @@ def preview(request: HttpRequest) -> HttpResponse:
 @require_GET
 @instructor_required
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    question = get_object_or_404(Question.objects.select_related("lesson__track", "author"), pk=pk)
+    question = get_object_or_404(
+        Question.objects.select_related("lesson__track", "author")
+        .prefetch_related("choices")
+        .annotate(version_count=Count("versions")),
+        pk=pk,
+    )
     verification, problem = services.publish_check(question)
     context = {
         "question": question,
@@ -171,7 +177,9 @@ def question_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
 @instructor_required
 def question_history(request: HttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(Question.objects.select_related("lesson__track"), pk=pk)
-    versions = question.versions.select_related("created_by").order_by("-number")
+    versions = (
+        question.versions.select_related("created_by").annotate(answer_count=Count("answers")).order_by("-number")
+    )
     context = {"question": question, "versions": versions, "editable": can_edit(request.user, question.author_id)}
     return render(request, "studio/history.html", context)
 

@@ -78,3 +78,41 @@ def test_bad_filter_values_are_ignored_not_500(client: Client, loaded, author) -
     client.force_login(author)
     response = client.get(reverse("studio:questions"), {"kind": "nope", "status": "x'--", "page": "abc"})
     assert response.status_code == 200
+
+
+def _grow(question: Question, author, n: int) -> None:
+    """n more answers and n more versions of the question, from n learners."""
+    from studio.services import question_update
+
+    for index in range(n):
+        choice = question.choices.all()[index % 2]
+        Answer.objects.create(
+            question=question,
+            session_key=f"grow-{question.versions.count()}-{index}",
+            selected=[choice.pk],
+            verdict=Answer.Verdict.CORRECT if choice.correct else Answer.Verdict.WRONG,
+            version=question.versions.order_by("-number").first(),
+        )
+        data = {
+            "lesson": question.lesson, "kind": question.kind, "section": question.section,
+            "difficulty": question.difficulty, "tags": question.tags, "prompt": f"wording {index}",
+            "explanation": "", "spec": None,
+        }  # fmt: skip
+        rows = [{"id": c.pk, "text": c.text_markdown, "correct": c.correct} for c in question.choices.all()]
+        question_update(question=question, data=data, choices=rows, user=author)
+
+
+@pytest.mark.parametrize("name", ["studio:question", "studio:question_history", "studio:lesson"])
+def test_detail_pages_cost_the_same_queries_with_more_answers_and_versions(
+    client: Client, owned: Question, author, name: str
+) -> None:
+    client.force_login(author)
+    target = owned.lesson_id if name == "studio:lesson" else owned.pk
+    _grow(owned, author, 1)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse(name, args=[target])).status_code == 200
+    _grow(owned, author, 8)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse(name, args=[target])).status_code == 200
+    assert len(many) == len(few), [q["sql"][:90] for q in many]
+    assert len(many) <= 25
