@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts.owners import Owner
 from quizzes.models import Answer, PracticeTest, Question, QuestionVersion, Status
 from quizzes.spec import SpecError
-from sandbox.engine import Job, Variant
+from sandbox.engine import Job
+from sandbox.jobs import job_build
 from sandbox.models import Run
 from sandbox.selectors import run_in_flight, run_recent_finished
 from sandbox.services import SandboxError, run_enqueue
@@ -26,12 +27,7 @@ class AnswerError(ValueError):
 
 def question_job(question: Question) -> Job:
     spec = question.prediction_spec
-    return Job(
-        variants=tuple(Variant(name, source) for name, source in spec.variants.items()),
-        repeat=spec.repeat,
-        limits=settings.SANDBOX_LIMITS,
-        interpreter=settings.SANDBOX_INTERPRETER,
-    )
+    return job_build(variants=spec.variants.items(), repeat=spec.repeat)
 
 
 def answer_owner(answer: Answer) -> Owner | None:
@@ -135,9 +131,8 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
     if shared is not None:
         run, reused = shared, shared.status == Run.Status.FINISHED
     else:
-        queue = "timing" if answer.question.prediction_spec.is_timing else "runs"
         try:
-            run = run_enqueue(job=job, queue=queue, owner=answer_owner(answer))
+            run = run_enqueue(job=job, timing=answer.question.prediction_spec.is_timing, owner=answer_owner(answer))
         except SandboxError as error:
             # The prediction stays; the learner sees why nothing ran and can retry.
             Answer.objects.filter(pk=answer.pk).update(

@@ -20,7 +20,8 @@ from django_htmx.middleware import HtmxDetails
 from accounts.owners import owner_of
 from config.ratelimit import rate_limit_allows
 from sandbox.examples import BY_SLUG, DEFAULT, EXAMPLES
-from sandbox.forms import PlaygroundForm, initial_from_variants
+from sandbox.forms import PLAYGROUND_MAX_REPEAT, PlaygroundForm, initial_from_variants
+from sandbox.heartbeat import measuring_hosts
 from sandbox.models import Run
 from sandbox.services import SandboxError, run_enqueue
 
@@ -71,6 +72,15 @@ def _rate_limited(request: HttpRequest) -> bool:
         return False
 
 
+def _measuring_hosts() -> list[dict] | None:
+    """The workers that can measure, from their heartbeats; None when Redis cannot say."""
+    try:
+        return measuring_hosts()
+    except Exception:  # Redis down: the page still works, without the line
+        logger.warning("worker heartbeats unavailable", exc_info=True)
+        return None
+
+
 def _initial_from_query(request: HttpRequest) -> tuple[dict, str]:
     example = BY_SLUG.get(request.GET.get("example", ""))
     names, sources = request.GET.getlist("variant"), request.GET.getlist("source")
@@ -105,6 +115,8 @@ def _page(
         "report": run.report_obj if run else None,
         "error": error,
         "rate_limit": settings.PLAYGROUND_RUNS_PER_MINUTE,
+        # Not on the progress polls: they swap only the result.
+        "measuring": None if partial == "result" else _measuring_hosts(),
     }
     template = "sandbox/playground.html" + (f"#{partial}" if partial else "")
     return render(request, template, context, status=status)
@@ -146,7 +158,9 @@ def playground(request: HtmxHttpRequest) -> HttpResponse:
     try:
         run = run_enqueue(
             job=job,
-            queue=Run.Queue.TIMING if len(job.variants) > 1 else Run.Queue.RUNS,
+            # Two variants are a comparison of their timings.
+            timing=len(job.variants) > 1,
+            max_repeat=PLAYGROUND_MAX_REPEAT,
             owner=owner_of(request, create=True),
         )
     except SandboxError as error:
