@@ -92,6 +92,9 @@ def _initial_from_question(question: Question | None, kind: str) -> dict[str, An
         "tolerance": metric.get("tolerance"),
         "expected": spec.get("expected", ""),
         "needs_cores": (spec.get("needs") or {}).get("cores"),
+        "expected_without_gil": next(
+            (rule["expected"] for rule in spec.get("expected_when", []) if rule.get("when") == {"gil": False}), ""
+        ),
     }
     misconceptions = spec.get("misconceptions") or {}
     buckets = [{**b, "misconception": misconceptions.get(b["key"], "")} for b in spec.get("buckets", [])]

@@ -12,7 +12,7 @@ from django.forms import formset_factory
 
 from quizzes.content import SLUG
 from quizzes.models import Difficulty, Lesson, Misconception, Question
-from quizzes.spec import BOUNDS, MAX_REPEAT, METRICS, PredictionSpec, SpecError
+from quizzes.spec import BANK_MAX_REPEAT, BOUNDS, METRICS, PredictionSpec, SpecError
 
 TEXTAREA = {"rows": 4}
 
@@ -129,7 +129,7 @@ BucketFormSet = formset_factory(BucketForm, extra=0, can_delete=True)
 
 
 class PredictionForm(forms.Form):
-    repeat = forms.IntegerField(min_value=1, max_value=MAX_REPEAT, initial=3)
+    repeat = forms.IntegerField(min_value=1, max_value=BANK_MAX_REPEAT, initial=3)
     metric = forms.ChoiceField(choices=[(m, m) for m in METRICS])
     numerator = forms.CharField(required=False, help_text="ratio: the variant timed on top")
     denominator = forms.CharField(required=False, help_text="ratio: the variant it is compared with")
@@ -147,6 +147,11 @@ class PredictionForm(forms.Form):
         max_value=64,
         label="needs cores",
         help_text="A run that got fewer is inconclusive.",
+    )
+    expected_without_gil = forms.CharField(
+        required=False,
+        label="expected bucket without the GIL",
+        help_text="ratio, race: on a free-threaded build, if the answer differs there",
     )
 
 
@@ -185,6 +190,12 @@ def spec_from_forms(prediction: PredictionForm, variants: forms.BaseFormSet, buc
         }
     if data.get("needs_cores"):
         spec["needs"] = {"cores": data["needs_cores"]}
+    if data.get("expected_without_gil") and data["metric"] in ("ratio", "race"):
+        keys = [b["key"] for b in spec["buckets"]]
+        if data["expected_without_gil"] not in keys:
+            prediction.add_error("expected_without_gil", f"Must be one of the bucket keys {', '.join(keys)}.")
+            return None
+        spec["expected_when"] = [{"when": {"gil": False}, "expected": data["expected_without_gil"]}]
     if len(set(spec["variants"])) != len(kept_variants):
         variants._non_form_errors = variants.error_class(["Two variants share a name."])
         return None
@@ -198,9 +209,10 @@ def spec_from_forms(prediction: PredictionForm, variants: forms.BaseFormSet, buc
         prediction.add_error(None, f"Unknown misconception {unknown[0]!r}.")
         return None
     result = checked.to_dict()
-    if "needs" in spec and "needs" not in result:
-        # The spec validator does not know `needs` yet (verdicts branch); keep what the author wrote.
-        result["needs"] = spec["needs"]
+    for key in ("needs", "expected_when"):
+        if key in spec and key not in result:
+            # This branch's validator predates these keys (the verdicts branch adds them); keep them.
+            result[key] = spec[key]
     return result
 
 

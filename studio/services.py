@@ -18,7 +18,6 @@ from quizzes.content import ContentError, LoadSummary
 from quizzes.markdown import render, render_document, render_inline
 from quizzes.models import Choice, Lesson, PracticeTest, Question, QuestionVersion, Status
 from quizzes.services import practice_test_publish, question_job, question_version_record
-from sandbox.models import Run
 from sandbox.services import run_enqueue
 from studio.formats.gift import gift_parse
 from studio.formats.interchange import Parsed
@@ -140,7 +139,7 @@ def verification_start(*, question: Question, jobs: int, user: AbstractBaseUser)
     if not 1 <= jobs <= MAX_VERIFY_JOBS:
         raise StudioError(f"Verify with 1 to {MAX_VERIFY_JOBS} jobs.")
     job = question_job(question)
-    queue = Run.Queue.TIMING if question.prediction_spec.is_timing else Run.Queue.RUNS
+    timing = question.prediction_spec.is_timing
     with transaction.atomic():
         verification = Verification.objects.create(
             question=question,
@@ -149,7 +148,7 @@ def verification_start(*, question: Question, jobs: int, user: AbstractBaseUser)
             jobs=jobs,
             requested_by=user,
         )
-        runs = [run_enqueue(job=job, queue=queue, owner=Owner(user_id=user.pk)) for _ in range(jobs)]
+        runs = [run_enqueue(job=job, timing=timing, owner=Owner(user_id=user.pk)) for _ in range(jobs)]
         verification.runs.set(runs)
     return verification
 

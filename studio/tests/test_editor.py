@@ -190,3 +190,17 @@ def test_every_kind_has_a_working_new_form(client: Client, loaded, author) -> No
     for kind in ("single", "multiple", "prediction"):
         assert client.get(reverse("studio:question_new"), {"kind": kind}).status_code == 200
     assert client.get(reverse("studio:question_new"), {"kind": "essay"}).status_code == 404
+
+
+def test_what_a_question_needs_is_kept_in_its_spec(client: Client, loaded, author) -> None:
+    client.force_login(author)
+    lesson = Lesson.objects.get(slug="locks")
+    data = _prediction_post(lesson, needs_cores="2", expected_without_gil="sometimes")
+    response = client.post(reverse("studio:question_new") + "?kind=prediction", data)
+    assert response.status_code == 302
+    spec = Question.objects.get(slug="race-new").spec
+    assert spec["needs"] == {"cores": 2}
+    assert spec["expected_when"] == [{"when": {"gil": False}, "expected": "sometimes"}]
+    bad = _prediction_post(lesson, slug="race-other", expected_without_gil="nope")
+    response = client.post(reverse("studio:question_new") + "?kind=prediction", bad)
+    assert "Must be one of the bucket keys" in response.context["prediction"].errors["expected_without_gil"][0]
