@@ -119,20 +119,26 @@ def lesson_sections(lesson: Lesson) -> list[dict[str, Any]]:
 def _unfair_reason(question: Question, report: dict[str, Any]) -> str:
     """Why a finished run says nothing about the question (the host did not give it what it needs).
 
-    The verdict engine decides this (`PredictionSpec.unfair_reason(report)`, or `inconclusive`
-    in the report); without either, every finished run counts as fair.
+    The verdict engine decides this (`PredictionSpec.fairness(report)`, from the verdicts work);
+    a spec without it counts every finished run as fair.
     """
-    judge = getattr(question.prediction_spec, "unfair_reason", None)
-    if callable(judge):
-        return judge(report) or ""
-    return str(report.get("inconclusive_reason") or ("inconclusive" if report.get("inconclusive") else ""))
+    judge = getattr(question.prediction_spec, "fairness", None)
+    return (judge(report) or "") if callable(judge) else ""
+
+
+def _expected_for(question: Question, report: dict[str, Any]) -> str | None:
+    """The bucket this run should land in: it can depend on the interpreter and cores it ran on."""
+    spec = question.prediction_spec
+    pick = getattr(spec, "expected_for", None)
+    return pick(report.get("environment")) if callable(pick) else spec.expected
 
 
 def verification_tally(verification: Verification) -> dict[str, Any]:
     question = verification.question
     spec = question.prediction_spec
     outcomes: Counter[str] = Counter()
-    pending = inconclusive = failed = problems = 0
+    expected_keys: Counter[str] = Counter()
+    pending = inconclusive = failed = problems = hits = 0
     reasons: Counter[str] = Counter()
     for run in verification.runs.only("status", "report", "error"):
         if run.status in (Run.Status.QUEUED, Run.Status.RUNNING):
@@ -155,12 +161,18 @@ def verification_tally(verification: Verification) -> dict[str, Any]:
             outcomes[f"error: {measurement.problem}"] += 1
             continue
         outcomes[measurement.bucket or measurement.observed] += 1
+        run_expected = _expected_for(question, report)
+        if run_expected is not None:
+            expected_keys[run_expected] += 1
+            hits += measurement.bucket == run_expected
     fair = sum(outcomes.values())
     if spec.expected is not None:
-        expected = spec.expected
+        expected = expected_keys.most_common(1)[0][0] if expected_keys else spec.expected
     else:
+        # Output and number questions: the same printed answer must come back every time.
         expected = next((k for k, _ in outcomes.most_common() if not k.startswith("error: ")), "")
-    share = outcomes[expected] / fair if fair else None
+        hits = outcomes[expected]
+    share = hits / fair if fair else None
     done = pending == 0
     labels = {bucket.key: bucket.label for bucket in spec.buckets}
     rows = [
