@@ -291,9 +291,11 @@ NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
 NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60, minimum=1)
 # A row claimed longer ago than this belongs to a worker that died; a send takes seconds.
 NOTIFY_CLAIM_LEASE_SECONDS = env_int("NOTIFY_CLAIM_LEASE_SECONDS", 600, minimum=60)
-NOTIFY_RATE_WINDOW_SECONDS = env_int("NOTIFY_RATE_WINDOW_SECONDS", 3600, minimum=1)
-NOTIFY_RATE_PER_IP = env_int("NOTIFY_RATE_PER_IP", 10, minimum=1)
-NOTIFY_RATE_PER_ADDRESS = env_int("NOTIFY_RATE_PER_ADDRESS", 3, minimum=1)
+# Emails a visitor can make us send (subscription confirmations, password resets), per client
+# address and per recipient address in a window: they limit mail requests, not notifications.
+MAIL_REQUESTS_WINDOW_SECONDS = env_int("MAIL_REQUESTS_WINDOW_SECONDS", 3600, minimum=1)
+MAIL_REQUESTS_PER_IP = env_int("MAIL_REQUESTS_PER_IP", 10, minimum=1)
+MAIL_REQUESTS_PER_ADDRESS = env_int("MAIL_REQUESTS_PER_ADDRESS", 3, minimum=1)
 UNSUBSCRIBE_MAILTO = env_str("UNSUBSCRIBE_MAILTO", "unsubscribe@lockstep.localhost")
 
 # Account email verification (accounts/): the link expires; the profile's "resend" button is

@@ -114,7 +114,7 @@ def _answer_context(answer: Answer) -> dict[str, object]:
 
 @require_GET
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    answer = services.answer_refresh(answer=_get_answer_for_learner(request, pk))
+    answer = services.answer_verdict_write(answer=_get_answer_for_learner(request, pk))
     if request.htmx:
         return render(request, "quizzes/question.html#result", _answer_context(answer))
     return render(request, "quizzes/question.html", _answer_context(answer))

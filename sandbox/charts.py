@@ -186,8 +186,7 @@ def wall_time_by_repetition_svg(report: Report | None) -> SafeString:
         y = legend_y + 18 * series
         body.append(
             _html(
-                '<rect class="bar series-{}" x="{}" y="{}" width="12" height="12"/>'
-                '<text x="{}" y="{}">{}</text>',
+                '<rect class="bar series-{}" x="{}" y="{}" width="12" height="12"/><text x="{}" y="{}">{}</text>',
                 series % SERIES,
                 left,
                 y - 10,

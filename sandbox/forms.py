@@ -25,16 +25,12 @@ class PlaygroundForm(forms.Form):
         required=False,
         strip=False,
     )
-    repeat = forms.IntegerField(
-        label="Repetitions", min_value=1, max_value=PLAYGROUND_MAX_REPEAT, initial=3
-    )
+    repeat = forms.IntegerField(label="Repetitions", min_value=1, max_value=PLAYGROUND_MAX_REPEAT, initial=3)
 
     def _clean_name(self, field: str) -> str:
         name = self.cleaned_data.get(field, "").strip()
         if name and name_problem(name):
-            raise forms.ValidationError(
-                "Use 1-32 characters: lower-case letters, digits, '_' or '-'."
-            )
+            raise forms.ValidationError("Use 1-32 characters: lower-case letters, digits, '_' or '-'.")
         return name
 
     def clean_name_1(self) -> str:
@@ -46,9 +42,7 @@ class PlaygroundForm(forms.Form):
     def _clean_source(self, field: str) -> str:
         source = self.cleaned_data.get(field, "")
         # The engine's own rules for a source (size, NUL, UTF-8), shown beside the field.
-        problem = source_problem(
-            self.cleaned_data.get(field.replace("source", "name")) or "", source, job_limits()
-        )
+        problem = source_problem(self.cleaned_data.get(field.replace("source", "name")) or "", source, job_limits())
         if problem:
             raise forms.ValidationError(f"{problem} Shorten or fix it and run again.")
         return source

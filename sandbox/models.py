@@ -39,15 +39,9 @@ class Run(models.Model):
     job = models.JSONField(help_text="Job.to_dict() of the engine job")
     fingerprint = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    report = models.JSONField(
-        null=True, blank=True, help_text="Report.to_dict() of the engine report"
-    )
-    error = models.TextField(
-        blank=True, help_text="Why the run ended in error, in words a learner understands"
-    )
-    attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Deliveries that claimed this run"
-    )
+    report = models.JSONField(null=True, blank=True, help_text="Report.to_dict() of the engine report")
+    error = models.TextField(blank=True, help_text="Why the run ended in error, in words a learner understands")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Deliveries that claimed this run")
     repetitions_done = models.PositiveIntegerField(default=0)
     repetitions_total = models.PositiveIntegerField(default=0)
     worker_host = models.CharField(max_length=255, blank=True)
@@ -75,9 +69,7 @@ class Run(models.Model):
         """1-based place in its queue while queued (None otherwise); derived, never stored."""
         if self.status != self.Status.QUEUED:
             return None
-        ahead = Run.objects.filter(
-            queue=self.queue, status=self.Status.QUEUED, created_at__lt=self.created_at
-        )
+        ahead = Run.objects.filter(queue=self.queue, status=self.Status.QUEUED, created_at__lt=self.created_at)
         return ahead.count() + 1
 
     @cached_property

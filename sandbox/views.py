@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url
-from django_htmx.middleware import HtmxDetails
 
 from accounts.owners import owner_of
+from config.htmx import HtmxHttpRequest
 from config.ratelimit import rate_limit_allows
 from sandbox.examples import BY_SLUG, DEFAULT, EXAMPLES
 from sandbox.forms import PLAYGROUND_MAX_REPEAT, PlaygroundForm, initial_from_variants
@@ -31,10 +31,6 @@ RATE_WINDOW_SECONDS = 60
 ANONYMOUS_LEARNERS_PER_ADDRESS = 3
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
 def _get_run_for_viewer(request: HttpRequest, run_id: uuid.UUID) -> Run:
     """The run if this visitor started it; 404 for anyone else (not even its existence leaks)."""
     owner = owner_of(request)
@@ -45,9 +41,7 @@ def _get_run_for_viewer(request: HttpRequest, run_id: uuid.UUID) -> Run:
 
 
 def _over_limit(who: str, limit: int) -> bool:
-    return not rate_limit_allows(
-        scope="playground-runs", ident=who, limit=limit, window=RATE_WINDOW_SECONDS
-    )
+    return not rate_limit_allows(scope="playground-runs", ident=who, limit=limit, window=RATE_WINDOW_SECONDS)
 
 
 def _rate_limited(request: HttpRequest) -> bool:
@@ -89,9 +83,7 @@ def _initial_from_query(request: HttpRequest) -> tuple[dict, str]:
     except ValueError:
         repeat = 3
     if sources and example is None:
-        named = zip(
-            names + [f"v{i}" for i in range(len(names), len(sources))], sources, strict=False
-        )
+        named = zip(names + [f"v{i}" for i in range(len(names), len(sources))], sources, strict=False)
         return initial_from_variants(named, repeat), ""
     example = example or DEFAULT
     return initial_from_variants(example.variants, repeat), example.slug
@@ -151,9 +143,7 @@ def playground(request: HtmxHttpRequest) -> HttpResponse:
             f"You started {settings.PLAYGROUND_RUNS_PER_MINUTE} runs in the last minute, the most "
             "allowed. Wait a little, then run again; your code is still here."
         )
-        return _page(
-            request, form, error=error, status=200 if request.htmx else 429, partial=partial
-        )
+        return _page(request, form, error=error, status=200 if request.htmx else 429, partial=partial)
     job = form.job()
     try:
         run = run_enqueue(
@@ -164,9 +154,7 @@ def playground(request: HtmxHttpRequest) -> HttpResponse:
             owner=owner_of(request, create=True),
         )
     except SandboxError as error:
-        return _page(
-            request, form, error=str(error), status=200 if request.htmx else 503, partial=partial
-        )
+        return _page(request, form, error=str(error), status=200 if request.htmx else 503, partial=partial)
     url = reverse("playground_run", args=[run.pk])
     if not request.htmx:
         return redirect(url)

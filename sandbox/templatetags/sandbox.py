@@ -51,9 +51,7 @@ def outputs_by_variant(report: Report | None) -> list[dict]:
     for summary in report.variants:
         mine = [r for r in report.repetitions if r.variant == summary.name]
         if mine:
-            rows.append(
-                {"name": summary.name, "first": mine[0], "distinct": len({r.stdout for r in mine})}
-            )
+            rows.append({"name": summary.name, "first": mine[0], "distinct": len({r.stdout for r in mine})})
     return rows
 
 
@@ -74,9 +72,7 @@ def median_ratio(report: Report | None) -> dict | None:
 @register.filter
 def python_name(implementation: str) -> str:
     """`sys.implementation.name` as people write it."""
-    return {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}.get(
-        implementation, implementation
-    )
+    return {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}.get(implementation, implementation)
 
 
 @register.filter

@@ -34,10 +34,7 @@ def wait_for(run: Run, predicate, timeout: float = 30.0, interval: float = 0.05)
             run.seen_statuses = seen
             return run
         if time.monotonic() > deadline:
-            raise AssertionError(
-                f"run {run.pk} still {run.status} after {timeout} s "
-                f"(saw {seen}); error={run.error!r}"
-            )
+            raise AssertionError(f"run {run.pk} still {run.status} after {timeout} s (saw {seen}); error={run.error!r}")
         time.sleep(interval)
 
 
