@@ -9,11 +9,12 @@ the editor works without JavaScript; htmx swaps the form in place when it is the
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.htmx import HtmxHttpRequest
 from quizzes.models import Lesson, Misconception, Question
 from quizzes.spec import BOUNDS, METRICS
 from studio import services
@@ -103,7 +104,7 @@ def _initial_from_question(question: Question | None, kind: str) -> dict[str, An
 
 
 class Editor:
-    def __init__(self, *, request: HttpRequest, question: Question | None, kind: str) -> None:
+    def __init__(self, *, request: HtmxHttpRequest, question: Question | None, kind: str) -> None:
         self.request, self.question, self.kind = request, question, kind
         self.is_prediction = kind == Question.Kind.PREDICTION
 

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.htmx import HtmxHttpRequest
 from quizzes.content import ContentError
 from quizzes.markdown import render as render_markdown
 from quizzes.models import Lesson, PracticeTest, Question, QuestionVersion, Status, Track
@@ -50,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @instructor_required
-def questions(request: HttpRequest) -> HttpResponse:
+def questions(request: HtmxHttpRequest) -> HttpResponse:
     params = _params(request)
     page, choices = selectors.question_list(params=params, page=request.GET.get("page"))
     context = {
@@ -70,7 +71,7 @@ def questions(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @instructor_required
-def question_new(request: HttpRequest) -> HttpResponse:
+def question_new(request: HtmxHttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or request.POST.get("kind") or Question.Kind.SINGLE
     if kind not in Question.Kind.values:
         raise Http404("No such kind of question")
@@ -80,7 +81,7 @@ def question_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @instructor_required
-def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def question_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     question = get_question_for_author(request, pk)
     editor = Editor(request=request, question=question, kind=question.kind)
     return editor.respond()
@@ -141,7 +142,7 @@ def question_verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @instructor_required
-def verification(request: HttpRequest, pk: int) -> HttpResponse:
+def verification(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     verification = get_object_or_404(
         Verification.objects.select_related("question__lesson__track"), pk=pk, question__kind=Question.Kind.PREDICTION
     )

@@ -13,9 +13,7 @@ from sandbox.engine import EngineConfig, Job, Limits, Report, Variant, isolation
 # A slot of its own, so a Celery worker on the same machine (slot 0, 1, ...) never shares
 # a uid with the tests and "no process of this uid is left" means what it says. Offset by
 # TEST_SANDBOX_SLOT_BASE like the suite's workers, so two suites on one machine do not share it.
-TEST_SLOT = int(
-    os.environ.get("SANDBOX_TEST_SLOT", int(os.environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + 7)
-)
+TEST_SLOT = int(os.environ.get("SANDBOX_TEST_SLOT", int(os.environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + 7))
 # The engine reads no environment: the tests pass it the same knobs a deployment would.
 TEST_CONFIG = EngineConfig.from_env(os.environ)
 TEST_UID = TEST_CONFIG.base_uid + TEST_SLOT
