@@ -386,6 +386,8 @@ def _check_owner(name: str, text: str | None, lesson: Lesson, user: AbstractBase
     """An import may change only questions its instructor may edit, and never move one from another lesson."""
     if text is None:
         return
+    if user is not None and not user.is_staff and lesson.author_id != user.pk:
+        raise ContentError(name, 1, f"lesson {lesson.slug!r} is not yours: import into a lesson you author")
     data = yaml.safe_load(text) or {}
     slugs = [q.get("slug") for q in data.get("questions") or [] if isinstance(q, dict)]
     for question in Question.objects.filter(slug__in=[s for s in slugs if isinstance(s, str)]):
