@@ -182,8 +182,11 @@ class Editor:
                 messages.success(self.request, "Saved as a draft.")
             else:
                 question = self.question
+                was_published = question.status == "published"
                 version = services.question_update(question=question, data=data, choices=rows, user=self.request.user)
                 messages.success(self.request, f"Saved (version {version.number}).")
+                if was_published and question.status != "published":
+                    messages.warning(self.request, "The code changed, so it is a draft again: verify it, then publish.")
         except services.StudioError as error:
             form.add_error(None, str(error))
             return self._render(forms, status=400)

@@ -71,6 +71,7 @@ def _apply_fields(question: Question, data: dict[str, Any]) -> None:
     question.explanation_markdown = data["explanation"]
     question.explanation_html = render(data["explanation"])
     question.spec = data.get("spec")
+    question.__dict__.pop("prediction_spec", None)  # a cached_property parsed from the old spec
 
 
 @transaction.atomic
@@ -93,14 +94,27 @@ def question_create(
 def question_update(
     *, question: Question, data: dict[str, Any], choices: list[dict[str, Any]], user: AbstractBaseUser
 ) -> QuestionVersion:
-    """Save an edit; a published question gets a new version, its earlier answers keep theirs."""
+    """Save an edit; a published question gets a new version, its earlier answers keep theirs.
+
+    A published code question whose code changed goes back to draft: its verification was of
+    other code, and learners must not be graded by an unverified measurement.
+    """
     moved = data["lesson"].pk != question.lesson_id
+    before = question_job(question).fingerprint() if question.is_prediction else None
     _apply_fields(question, data)
     if moved:
         question.order = data["lesson"].questions.count()
     question.save()
     _apply_choices(question, choices if not question.is_prediction else [])
-    return question_version_record(question=question, user=user, note="edited in the studio")
+    version = question_version_record(question=question, user=user, note="edited in the studio")
+    if (
+        question.status == Status.PUBLISHED
+        and question.is_prediction
+        and question_job(question).fingerprint() != before
+    ):
+        Question.objects.filter(pk=question.pk).update(status=Status.DRAFT)
+        question.status = Status.DRAFT
+    return version
 
 
 @transaction.atomic
@@ -116,6 +130,7 @@ def question_version_restore(
     question.explanation_markdown = snapshot["explanation"]
     question.explanation_html = render(snapshot["explanation"])
     question.spec = snapshot["spec"]
+    question.__dict__.pop("prediction_spec", None)
     if snapshot["section"] not in question.lesson.anchors:
         raise StudioError(
             f"Version {version.number} links to section {snapshot['section']!r}, which the lesson no longer has."

@@ -78,3 +78,26 @@ def test_a_verification_of_older_code_does_not_count(client: Client, draft_race,
     client.post(reverse("studio:question_publish", args=[draft_race.pk]))
     draft_race.refresh_from_db()
     assert draft_race.status == "draft"
+
+
+def test_changing_the_code_of_a_published_question_makes_it_a_draft_again(client: Client, loaded, author) -> None:
+    from studio.services import question_update
+
+    question = Question.objects.get(slug="join-order")
+    Question.objects.filter(pk=question.pk).update(author=author)
+    question.refresh_from_db()
+    spec = {**question.spec, "variants": {"main": 'print("start")\nprint("middle")\nprint("end")\n'}}
+    data = {
+        "lesson": question.lesson, "kind": question.kind, "section": question.section, "difficulty": question.difficulty,
+        "tags": question.tags, "prompt": question.prompt_markdown, "explanation": "", "spec": spec,
+    }  # fmt: skip
+    question_update(question=question, data=data, choices=[], user=author)
+    question.refresh_from_db()
+    assert question.status == "draft"
+    assert question.versions.count() == 2
+    # The wording alone may change without a new verification.
+    Question.objects.filter(pk=question.pk).update(status="published")
+    question.refresh_from_db()
+    question_update(question=question, data={**data, "prompt": "Reworded"}, choices=[], user=author)
+    question.refresh_from_db()
+    assert question.status == "published"
