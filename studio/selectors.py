@@ -83,26 +83,25 @@ def _attention_ids() -> list[int]:
     return [r["question"] for r in rows if not TOO_HARD <= r["right"] / r["n"] <= TOO_EASY]
 
 
-def lesson_list(*, params: dict[str, str], page: str | None) -> Page:
-    queryset = Lesson.objects.select_related("track", "author").annotate(question_count=Count("questions"))
+def _titled_list(queryset: QuerySet, params: dict[str, str], page: str | None, order: tuple[str, ...]) -> Page:
+    """Search by title or slug, filter by track and status: what lessons and practice tests share."""
     if params.get("q"):
         queryset = queryset.filter(Q(title__icontains=params["q"]) | Q(slug__icontains=params["q"]))
     if params.get("track"):
         queryset = queryset.filter(track__slug=params["track"])
     if params.get("status") in Status.values:
         queryset = queryset.filter(status=params["status"])
-    return Paginator(queryset.order_by("track__order", "order"), PAGE_SIZE).get_page(page)
+    return Paginator(queryset.order_by(*order), PAGE_SIZE).get_page(page)
+
+
+def lesson_list(*, params: dict[str, str], page: str | None) -> Page:
+    queryset = Lesson.objects.select_related("track", "author").annotate(question_count=Count("questions"))
+    return _titled_list(queryset, params, page, ("track__order", "order"))
 
 
 def practice_test_list(*, params: dict[str, str], page: str | None) -> Page:
     queryset = PracticeTest.objects.select_related("track", "studio_author__user")
-    if params.get("q"):
-        queryset = queryset.filter(Q(title__icontains=params["q"]) | Q(slug__icontains=params["q"]))
-    if params.get("track"):
-        queryset = queryset.filter(track__slug=params["track"])
-    if params.get("status") in Status.values:
-        queryset = queryset.filter(status=params["status"])
-    return Paginator(queryset.order_by("track__order", "title"), PAGE_SIZE).get_page(page)
+    return _titled_list(queryset, params, page, ("track__order", "title"))
 
 
 def lesson_sections(lesson: Lesson) -> list[dict[str, Any]]:
