@@ -9,19 +9,25 @@ from sandbox.engine import Job
 from sandbox.engine.job import name_problem, source_problem
 from sandbox.jobs import job_build, job_limits, job_problem
 
+# Python must not soft-wrap (indentation is syntax); data-editor asks static/js for CodeMirror.
+CODE_ATTRS = {
+    "rows": 16,
+    "spellcheck": "false",
+    "autocapitalize": "off",
+    "wrap": "off",
+    "data-editor": "python",
+}
 # The product's limit, stricter than the engine's: a playground run should answer in seconds.
 PLAYGROUND_MAX_REPEAT = 10
 
 
 class PlaygroundForm(forms.Form):
     name_1 = forms.CharField(label="Name", max_length=32, initial="main")
-    source_1 = forms.CharField(
-        label="Code", widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}), strip=False
-    )
+    source_1 = forms.CharField(label="Code", widget=forms.Textarea(attrs=CODE_ATTRS), strip=False)
     name_2 = forms.CharField(label="Name", max_length=32, required=False)
     source_2 = forms.CharField(
         label="Code",
-        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
+        widget=forms.Textarea(attrs=CODE_ATTRS),
         required=False,
         strip=False,
     )

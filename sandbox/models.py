@@ -87,3 +87,25 @@ class Run(models.Model):
         # Each repetition also pays sandbox start-up and drain (~1 s at worst under load).
         soft = runs * (job.limits.wall_seconds + 2.0) + 30.0
         return soft, soft + 30.0
+
+
+def _share_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(18)
+
+
+class SharedRun(models.Model):
+    """A read-only link to one run that anyone may open, until its owner stops sharing.
+
+    Runs are private (their page answers 404 to anyone else); sharing is an explicit act, and
+    deleting this row revokes the link: a new share gets a new token, so an old link stays dead.
+    """
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="share")
+    # Unguessable: the token is the only thing a stranger needs to read the run.
+    token = models.CharField(max_length=32, unique=True, default=_share_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"share of {self.run_id}"

@@ -24,7 +24,7 @@ from accounts.owners import Owner
 from sandbox.engine import Job, Report, Status, run_job
 from sandbox.engine.job import MAX_REPEAT
 from sandbox.jobs import engine_config, job_problem
-from sandbox.models import MAX_ATTEMPTS, Run
+from sandbox.models import MAX_ATTEMPTS, Run, SharedRun
 
 logger = logging.getLogger(__name__)
 
@@ -278,3 +278,16 @@ def run_recover_expired() -> int:
                 logger.warning("run %s lost its worker; requeued", run.pk)
                 transaction.on_commit(lambda run=run: _publish_or_fail(run))
     return recovered
+
+
+def run_share(*, run: Run) -> SharedRun:
+    """Make a read-only link to the run (the existing one if it is already shared)."""
+    with transaction.atomic():
+        shared, _ = SharedRun.objects.get_or_create(run=run)
+    return shared
+
+
+def run_unshare(*, run: Run) -> None:
+    """Revoke the run's read-only link; opening it answers 404 from now on."""
+    with transaction.atomic():
+        SharedRun.objects.filter(run=run).delete()

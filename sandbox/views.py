@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
 from accounts.owners import owner_of
@@ -22,8 +22,8 @@ from config.ratelimit import rate_limit_allows
 from sandbox.examples import BY_SLUG, DEFAULT, EXAMPLES
 from sandbox.forms import PLAYGROUND_MAX_REPEAT, PlaygroundForm, initial_from_variants
 from sandbox.heartbeat import measuring_hosts
-from sandbox.models import Run
-from sandbox.services import SandboxError, run_enqueue
+from sandbox.models import Run, SharedRun
+from sandbox.services import SandboxError, run_enqueue, run_share, run_unshare
 
 logger = logging.getLogger(__name__)
 RATE_WINDOW_SECONDS = 60
@@ -107,6 +107,9 @@ def _page(
         "report": run.report_obj if run else None,
         "error": error,
         "rate_limit": settings.PLAYGROUND_RUNS_PER_MINUTE,
+        # Only the owner reaches _page with a run: the share controls are theirs.
+        "share": SharedRun.objects.filter(run=run).first() if run else None,
+        "is_owner": run is not None,
         # Not on the progress polls: they swap only the result.
         "measuring": None if partial == "result" else _measuring_hosts(),
     }
@@ -170,3 +173,34 @@ def playground_run(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
     job = run.job_obj
     initial = initial_from_variants(((v.name, v.source) for v in job.variants), job.repeat)
     return _page(request, PlaygroundForm(initial=initial), run=run)
+
+
+@require_POST
+def playground_run_share(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
+    """The owner makes (or, with `revoke`, withdraws) a read-only link to the run."""
+    run = _get_run_for_viewer(request, run_id)
+    if request.POST.get("revoke"):
+        run_unshare(run=run)
+    else:
+        run_share(run=run)
+    if request.htmx:
+        return _page(request, None, run=run, partial="result")
+    return redirect("playground_run", run_id=run.pk)
+
+
+@require_GET
+def playground_shared(request: HttpRequest, token: str) -> HttpResponse:
+    """A shared run, read-only: code, report and charts, for anyone who has the link."""
+    shared = SharedRun.objects.select_related("run").filter(token=token).first()
+    if shared is None:
+        raise Http404("This link was never shared or its owner stopped sharing it")
+    run = shared.run
+    context = {
+        "run": run,
+        "report": run.report_obj,
+        "shared": shared,
+        "variants": run.job_obj.variants,
+    }
+    if getattr(request, "htmx", False) and not request.htmx.history_restore_request:
+        return render(request, "sandbox/shared_run.html#shared-result", context)
+    return render(request, "sandbox/shared_run.html", context)
