@@ -13,3 +13,11 @@ def preview(text: str | None, code: object = None) -> SafeString | str:
     if not text:
         return ""
     return python_html(str(text)) if code else SafeString(render(str(text)))
+
+
+@register.filter(name="is_instructor")
+def is_instructor_filter(user: object) -> bool:
+    """Whether to show the studio link: instructors and staff only."""
+    from studio.access import is_instructor
+
+    return is_instructor(user)  # type: ignore[arg-type]
