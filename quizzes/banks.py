@@ -33,7 +33,7 @@ BUILT_IN_MISCONCEPTIONS = {
 LINE = "__line__"
 COMMON_REQUIRED = {"slug", "kind", "section", "prompt"}
 COMMON_OPTIONAL = {"difficulty", "tags", "status", "explanation", LINE}
-CHOICE_KEYS = {"choices"}
+CHOICE_KEYS = {"choices", "shuffle"}
 PREDICTION_KEYS = {"variants", "repeat", "metric", "buckets", "expected", "misconceptions"}
 
 
@@ -159,6 +159,9 @@ def load_bank(path: Path, track: Track, summary: LoadSummary) -> None:
             raise ContentError(path, line, "tags must be a list of words")
         choices = _choices(path, item, kind, tags) if kind != Question.Kind.PREDICTION else []
         spec = _spec(path, item, tags) if kind == Question.Kind.PREDICTION else None
+        shuffle = item.get("shuffle", True)
+        if not isinstance(shuffle, bool):
+            raise ContentError(path, line, f"shuffle must be true or false, not {shuffle!r}")
         values = {
             "lesson": lesson,
             "kind": kind,
@@ -172,6 +175,7 @@ def load_bank(path: Path, track: Track, summary: LoadSummary) -> None:
             "explanation_markdown": str(item.get("explanation", "")),
             "explanation_html": render(str(item.get("explanation", ""))),
             "spec": spec,
+            "shuffle_choices": shuffle,
             "source_path": str(path.relative_to(path.parents[1])),
             "source_line": line,
         }

@@ -1,28 +1,30 @@
+import random
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.owners import owner_of
 from quizzes import selectors, services
-from quizzes.models import Answer, Misconception, PracticeTest, Question, Status
+from quizzes.models import Answer, Misconception, Question
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "quizzes/home.html", {"tracks": selectors.tracks_with_lessons()})
+    live = list(selectors.practice_tests_live())
+    tracks = selectors.tracks_with_lessons()
+    # Grouped here, not in the template: one query for every track's tests.
+    live_by_track = [{"track": track, "tests": [t for t in live if t.track_id == track.pk]} for track in tracks]
+    return render(request, "quizzes/home.html", {"tracks": tracks, "live_by_track": live_by_track})
 
 
 @require_GET
 def lesson(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = selectors.lesson_get(track_slug=track_slug, lesson_slug=lesson_slug)
     counts = selectors.section_question_counts(lesson)
-    return render(request, "quizzes/lesson.html", {"lesson": lesson, "section_counts": counts})
-
-
-@require_GET
-def practice_test(request: HttpRequest, slug: str) -> HttpResponse:
-    test = get_object_or_404(PracticeTest.objects.select_related("track"), slug=slug, status=Status.PUBLISHED)
-    return render(request, "quizzes/practice_test.html", {"test": test})
+    live_tests = selectors.practice_tests_live(track=lesson.track)
+    context = {"lesson": lesson, "section_counts": counts, "live_tests": live_tests}
+    return render(request, "quizzes/lesson.html", context)
 
 
 @require_GET
@@ -46,6 +48,10 @@ def _question_context(question: Question, **extra: object) -> dict[str, object]:
         "next_question": selectors.question_next(question),
         "position": selectors.question_neighbours(question),
     }
+    # Choice order carries no information: each learner sees their own (stable) order.
+    owner = extra.pop("owner", None)
+    seed = f"user-{owner.user_id}" if owner and owner.user_id else (owner.anon_key if owner else "")
+    context["choices"] = selectors.choices_for_learner(question, seed or str(random.random()))
     if question.is_prediction:
         context["spec"] = question.prediction_spec
     return {**context, **extra}
@@ -64,7 +70,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
             return render(
                 request, "quizzes/question.html", _answer_context(services.answer_verdict_write(answer=latest))
             )
-        return render(request, "quizzes/question.html", _question_context(question))
+        return render(request, "quizzes/question.html", _question_context(question, owner=owner_of(request)))
     confidence = request.POST.get("confidence", Answer.Confidence.THINK)
     if confidence not in Answer.Confidence.values:
         confidence = Answer.Confidence.THINK
@@ -85,7 +91,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
                 owner=owner_of(request, create=True),
             )
     except services.AnswerError as error:
-        context = _question_context(question, error=str(error), posted=request.POST)
+        context = _question_context(question, error=str(error), posted=request.POST, owner=owner_of(request))
         template = "quizzes/question.html#answer-form" if request.htmx else "quizzes/question.html"
         return render(request, template, context, status=400)
     if request.htmx:
@@ -108,7 +114,9 @@ def _get_answer_for_learner(request: HttpRequest, pk: int) -> Answer:
 
 def _answer_context(answer: Answer) -> dict[str, object]:
     question = answer.question
-    context = _question_context(question, answer=answer, selected=set(answer.selected))
+    context = _question_context(
+        question, answer=answer, selected=set(answer.selected), owner=services.answer_owner(answer)
+    )
     if answer.verdict == Answer.Verdict.WRONG:
         # Name the false belief behind a wrong answer: that is what the learner should unlearn.
         if question.is_prediction:
@@ -128,7 +136,8 @@ def _answer_context(answer: Answer) -> dict[str, object]:
 
 @require_GET
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    answer = services.answer_verdict_write(answer=_get_answer_for_learner(request, pk))
+    # Only reads: the worker grades the answer when its run finishes.
+    answer = _get_answer_for_learner(request, pk)
     if request.htmx:
         return render(request, "quizzes/question.html#result", _answer_context(answer))
     return render(request, "quizzes/question.html", _answer_context(answer))

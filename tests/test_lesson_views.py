@@ -39,7 +39,9 @@ def test_the_lesson_has_a_table_of_contents_linking_every_section(client, loaded
         assert f'id="{anchor}"' in response.text
     assert "4 min read" in response.text
     assert 'class="highlight"' in response.text
-    assert "Practice tests are coming soon" in response.text
+    # The shipped tests are live: the lesson links them and still offers launch emails for more.
+    assert 'href="/tests/concurrency-mock-interview/"' in response.text
+    assert "More practice tests are coming" in response.text
 
 
 def test_an_unknown_lesson_is_404(client, loaded):

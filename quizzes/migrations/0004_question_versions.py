@@ -37,7 +37,7 @@ def first_versions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quizzes", "0002_misconception_question_choice_answer"),
+        ("quizzes", "0003_practice_test_structure_and_attempts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
