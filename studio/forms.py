@@ -11,7 +11,7 @@ from django import forms
 from django.forms import formset_factory
 
 from quizzes.content import SLUG
-from quizzes.models import Difficulty, Lesson, Misconception, Question
+from quizzes.models import Difficulty, Lesson, Misconception, PracticeTest, Question
 from quizzes.spec import BANK_MAX_REPEAT, BOUNDS, METRICS, PredictionSpec, SpecError
 
 TEXTAREA = {"rows": 4}
@@ -280,3 +280,41 @@ class PracticeTestForm(forms.Form):
     slug = forms.CharField(max_length=50)
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+def _words(value: str) -> list[str]:
+    return [word.strip() for word in value.split(",") if word.strip()]
+
+
+class PracticeTestSettingsForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    time_limit_minutes = forms.IntegerField(min_value=1, max_value=240, label="time limit (minutes)")
+    pass_mark_percent = forms.IntegerField(min_value=0, max_value=100, label="pass mark (%)")
+    feedback = forms.ChoiceField(choices=PracticeTest.Feedback.choices)
+    shuffle_questions = forms.BooleanField(required=False, label="shuffle question order per attempt")
+    draw_count = forms.IntegerField(
+        required=False, min_value=1, max_value=100, label="draw N random questions", help_text="Empty: the fixed list."
+    )
+    draw_sections = forms.CharField(required=False, help_text="Section anchors, comma-separated")
+    draw_tags = forms.CharField(required=False, help_text="Tags, comma-separated")
+
+    @staticmethod
+    def initial_for(test: PracticeTest) -> dict[str, Any]:
+        return {
+            "title": test.title,
+            "description": test.description,
+            "time_limit_minutes": test.time_limit_minutes,
+            "pass_mark_percent": test.pass_mark_percent,
+            "feedback": test.feedback,
+            "shuffle_questions": test.shuffle_questions,
+            "draw_count": test.draw_count,
+            "draw_sections": ", ".join(test.draw_sections),
+            "draw_tags": ", ".join(test.draw_tags),
+        }
+
+    def clean_draw_sections(self) -> list[str]:
+        return _words(self.cleaned_data["draw_sections"])
+
+    def clean_draw_tags(self) -> list[str]:
+        return _words(self.cleaned_data["draw_tags"])

@@ -5,10 +5,10 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Avg, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from quizzes.models import Answer, Choice, Lesson, Misconception, PracticeTest, Question, Status
+from quizzes.models import Answer, AttemptQuestion, Choice, Lesson, Misconception, PracticeTest, Question, Status
 from sandbox.models import Run
 from studio.models import PublishOverride, Verification
 
@@ -267,12 +267,20 @@ def question_stats(question: Question) -> list[dict[str, Any]]:
         ):
             wrong_picks[version_id].update(selected)
     beliefs = dict(Misconception.objects.values_list("tag", "belief"))
+    # Time on screen is known for questions met inside practice-test attempts.
+    seconds = {
+        row["answer__version"]: row["mean"]
+        for row in AttemptQuestion.objects.filter(question=question, seconds_spent__gt=0, answer__isnull=False)
+        .values("answer__version")
+        .annotate(mean=Avg("seconds_spent"))
+    }
     result = []
     for version in versions or [None]:
         key = version.pk if version else None
         total = totals.get(key, {"answers": 0, "graded": 0, "right": 0, "inconclusive": 0, "errors": 0})
         row: dict[str, Any] = {**total, "version": version}
         row["facility"] = total["right"] / total["graded"] if total["graded"] else None
+        row["seconds"] = seconds.get(key)
         row["discrimination"] = _discrimination([r for r in per_owner if r["version"] == key], top, bottom)
         if question.is_prediction:
             outcomes = measured.get(key, Counter())

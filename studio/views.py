@@ -18,7 +18,7 @@ from quizzes.markdown import render as render_markdown
 from quizzes.models import Lesson, PracticeTest, Question, QuestionVersion, Status, Track
 from quizzes.templatetags.practice import python_html
 from sandbox.services import SandboxError
-from studio import selectors, services
+from studio import builder, selectors, services
 from studio.access import (
     can_edit,
     get_lesson_for_author,
@@ -27,7 +27,7 @@ from studio.access import (
     instructor_required,
 )
 from studio.editor import Editor
-from studio.forms import ImportForm, LessonForm, PracticeTestForm
+from studio.forms import ImportForm, LessonForm, PracticeTestForm, PracticeTestSettingsForm
 from studio.models import PublishOverride, Verification
 
 DEFAULT_VERIFY_JOBS = 10
@@ -286,14 +286,6 @@ def practice_test_new(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/practice_test_new.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@require_GET
-@instructor_required
-def practice_test_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    test = get_object_or_404(PracticeTest.objects.select_related("track", "studio_author__user"), pk=pk)
-    owner = getattr(getattr(test, "studio_author", None), "user_id", None)
-    return render(request, "studio/practice_test.html", {"test": test, "editable": can_edit(request.user, owner)})
-
-
 @require_POST
 @instructor_required
 def practice_test_publish(request: HttpRequest, pk: int) -> HttpResponse:
@@ -378,3 +370,80 @@ def attention(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "flags")
     rows = selectors.attention_list(sort=sort)
     return render(request, "studio/attention.html", {"rows": rows, "sort": sort})
+
+
+# -- the practice-test builder --------------------------------------------------------------
+
+
+def _builder_context(request: HttpRequest, test: PracticeTest, form: PracticeTestSettingsForm | None = None) -> dict:
+    owner = getattr(getattr(test, "studio_author", None), "user_id", None)
+    items = list(test.items.select_related("question__lesson").order_by("order"))
+    spent = builder.seconds_spent_by_question([item.question_id for item in items])
+    for item in items:
+        item.seconds = spent.get(item.question_id)
+    return {
+        "test": test,
+        "editable": can_edit(request.user, owner),
+        "form": form or PracticeTestSettingsForm(initial=PracticeTestSettingsForm.initial_for(test)),
+        "items": items,
+        "search": request.GET.get("q", ""),
+        "found": builder.question_search(practice_test=test, text=request.GET.get("q", "").strip()),
+        "pool": builder.draw_pool(test).count() if test.draw_count else None,
+        "publish_problem": builder.publish_problem(test),
+        "stats": builder.practice_test_stats(test),
+    }
+
+
+@require_GET
+@instructor_required
+def practice_test_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    test = get_object_or_404(PracticeTest.objects.select_related("track", "studio_author__user"), pk=pk)
+    return render(request, "studio/practice_test.html", _builder_context(request, test))
+
+
+@require_POST
+@instructor_required
+def practice_test_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    test = get_practice_test_for_author(request, pk)
+    form = PracticeTestSettingsForm(request.POST)
+    if not form.is_valid():
+        return render(request, "studio/practice_test.html", _builder_context(request, test, form), status=400)
+    builder.practice_test_update(practice_test=test, values=form.cleaned_data)
+    messages.success(request, "Settings saved.")
+    return redirect("studio:practice_test", pk=test.pk)
+
+
+@require_POST
+@instructor_required
+def practice_test_items(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add, move or remove one question of a fixed list (one submit button per action)."""
+    test = get_practice_test_for_author(request, pk)
+    action, _, target = request.POST.get("action", "").partition(":")
+    try:
+        if action == "add":
+            question = get_object_or_404(Question, pk=int(target), lesson__track=test.track)
+            builder.practice_test_item_add(practice_test=test, question=question)
+        elif action in ("up", "down"):
+            builder.practice_test_item_move(practice_test=test, item_id=int(target), step=-1 if action == "up" else 1)
+        elif action == "remove":
+            builder.practice_test_item_remove(practice_test=test, item_id=int(target))
+        else:
+            raise builder.BuilderError("Unknown action.")
+    except (builder.BuilderError, ValueError) as error:
+        messages.error(request, str(error) if isinstance(error, builder.BuilderError) else "Unknown question.")
+    url = reverse("studio:practice_test", args=[test.pk])
+    return redirect(f"{url}?q={request.POST.get('q', '')}#questions" if request.POST.get("q") else f"{url}#questions")
+
+
+@require_GET
+@instructor_required
+def practice_test_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The test as a learner will meet it: its questions in order (or a sample of the draw), nothing recorded."""
+    test = get_object_or_404(PracticeTest.objects.select_related("track"), pk=pk)
+    if test.draw_count:
+        questions = list(builder.draw_pool(test).prefetch_related("choices").order_by("?")[: test.draw_count])
+    else:
+        questions = [
+            item.question for item in test.items.select_related("question").prefetch_related("question__choices")
+        ]
+    return render(request, "studio/practice_test_preview.html", {"test": test, "questions": questions})
