@@ -290,7 +290,10 @@ def practice_test_new(request: HttpRequest) -> HttpResponse:
 @instructor_required
 def practice_test_publish(request: HttpRequest, pk: int) -> HttpResponse:
     test = get_practice_test_for_author(request, pk)
-    if services.practice_test_studio_publish(practice_test=test):
+    problem = builder.publish_problem(test)
+    if problem:
+        messages.error(request, problem)
+    elif services.practice_test_studio_publish(practice_test=test):
         messages.success(request, "Published and announced to subscribers.")
     else:
         messages.error(request, "It was already published.")

@@ -12,6 +12,11 @@ pytestmark = pytest.mark.django_db
 
 def _urls(question: Question) -> list[tuple[str, str]]:
     version = QuestionVersion.objects.filter(question=question).first()
+    from quizzes.models import PracticeTest
+    from studio.models import PracticeTestAuthor
+
+    test = PracticeTest.objects.create(track=question.lesson.track, slug="owned-test", title="Owned")
+    PracticeTestAuthor.objects.create(practice_test=test, user=question.author)
     prediction = Question.objects.get(slug="sleep-zero-race")
     verification = Verification.objects.create(question=prediction, fingerprint="x", jobs=1)
     return [
@@ -33,6 +38,11 @@ def _urls(question: Question) -> list[tuple[str, str]]:
         ("post", reverse("studio:lesson", args=[question.lesson_id])),
         ("get", reverse("studio:practice_tests")),
         ("get", reverse("studio:practice_test_new")),
+        ("get", reverse("studio:practice_test", args=[test.pk])),
+        ("get", reverse("studio:practice_test_preview", args=[test.pk])),
+        ("post", reverse("studio:practice_test_settings", args=[test.pk])),
+        ("post", reverse("studio:practice_test_items", args=[test.pk])),
+        ("post", reverse("studio:practice_test_publish", args=[test.pk])),
         ("get", reverse("studio:import")),
         ("get", reverse("studio:export") + "?lesson=locks&format=yaml"),
         ("get", reverse("studio:attention")),
@@ -57,7 +67,7 @@ def test_another_instructor_reads_but_cannot_change_someone_elses_question(
     client.force_login(other_instructor)
     for method, url in _urls(owned):
         response = getattr(client, method)(url)
-        is_edit = method == "post" and ("/questions/" in url or "/lessons/" in url)
+        is_edit = method == "post" and ("/questions/" in url or "/lessons/" in url or "/tests/" in url)
         is_edit |= url.endswith("/edit/")
         expected = {403} if is_edit else {200, 302}
         assert response.status_code in expected, (method, url, response.status_code)

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from quizzes.models import PracticeTest
+from quizzes.models import PracticeTest, Question
 from studio.models import PracticeTestAuthor
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,10 @@ def test_an_instructor_creates_a_draft_and_only_they_or_staff_publish_it(
     client.force_login(other_instructor)
     assert client.post(reverse("studio:practice_test_publish", args=[test.pk])).status_code == 403
     client.force_login(author)
+    response = client.post(reverse("studio:practice_test_publish", args=[test.pk]), follow=True)
+    assert "Add questions, or a draw rule, first." in response.content.decode()
+    question = Question.objects.get(slug="gil-one-thread")
+    client.post(reverse("studio:practice_test_items", args=[test.pk]), {"action": f"add:{question.pk}"})
     client.post(reverse("studio:practice_test_publish", args=[test.pk]))
     test.refresh_from_db()
     assert test.status == "published"
