@@ -54,6 +54,10 @@ class Lesson(models.Model):
     headings = models.JSONField(default=list)
     words = models.PositiveIntegerField(default=0)
     source_path = models.CharField(max_length=500, blank=True)
+    # The instructor who may edit it in the studio (staff edit everything); None: content files only.
+    author = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_lessons"
+    )
 
     objects = PublishedLessonQuerySet.as_manager()
 
@@ -173,6 +177,9 @@ class Question(models.Model):
     spec = models.JSONField(null=True, blank=True)
     source_path = models.CharField(max_length=500, blank=True)
     source_line = models.PositiveIntegerField(null=True, blank=True)
+    author = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_questions"
+    )
     # False keeps the authored choice order ("none of the above", numeric ranges).
     shuffle_choices = models.BooleanField(default=True)
 
@@ -206,6 +213,28 @@ class Question(models.Model):
     def section_title(self) -> str:
         return next((h["title"] for h in self.lesson.headings if h["anchor"] == self.section), self.section)
 
+    def snapshot(self) -> dict:
+        """Everything a learner sees of this question, as stored in a QuestionVersion."""
+        return {
+            "kind": self.kind,
+            "section": self.section,
+            "difficulty": self.difficulty,
+            "tags": list(self.tags),
+            "prompt": self.prompt_markdown,
+            "explanation": self.explanation_markdown,
+            "spec": self.spec,
+            "choices": [
+                {
+                    "id": choice.pk,
+                    "text": choice.text_markdown,
+                    "correct": choice.correct,
+                    "feedback": choice.feedback_markdown,
+                    "misconception": choice.misconception,
+                }
+                for choice in self.choices.all()
+            ],
+        }
+
     def grade_choices(self, selected: set[int]) -> bool:
         """Right when the selected choices are exactly the correct ones (single: the one)."""
         correct = {choice.pk for choice in self.choices.all() if choice.correct}
@@ -228,6 +257,28 @@ class Choice(models.Model):
 
     def __str__(self) -> str:
         return self.text_markdown[:60]
+
+
+class QuestionVersion(models.Model):
+    """What a question said when learners answered it; answers keep pointing at their version.
+
+    The Question row always holds the current text. A new version is recorded when a question
+    that learners may have answered changes, so statistics are never mixed across versions.
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["question", "-number"]
+        constraints = [models.UniqueConstraint(fields=["question", "number"], name="question_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} v{self.number}"
 
 
 class Misconception(models.Model):
@@ -270,6 +321,10 @@ class Answer(models.Model):
     prediction = models.TextField(blank=True)  # a bucket key, typed output or a number
     confidence = models.CharField(max_length=5, choices=Confidence.choices, default=Confidence.THINK)
     run = models.ForeignKey("sandbox.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="answers")
+    # The version of the question the learner saw; statistics are kept per version.
+    version = models.ForeignKey(
+        QuestionVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+    )
     # Set when the answer was given inside a practice-test attempt (its verdict may be hidden
     # until the attempt ends); null on the practice pages.
     attempt = models.ForeignKey("Attempt", null=True, blank=True, on_delete=models.CASCADE, related_name="answers")

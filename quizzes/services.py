@@ -13,12 +13,13 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.owners import Owner
-from quizzes.models import Answer, Attempt, AttemptQuestion, PracticeTest, Question, Status
+from quizzes.models import Answer, Attempt, AttemptQuestion, PracticeTest, Question, QuestionVersion, Status
 from quizzes.signals import answer_graded, attempt_graded
 from quizzes.spec import SpecError, Verdict, verdict_for
 from sandbox.engine import Job, Report
@@ -55,6 +56,40 @@ def answer_owner(answer: Answer) -> Owner | None:
     return Owner(user_id=answer.user_id, anon_key="" if answer.user_id else answer.session_key)
 
 
+def question_version_current(*, question: Question) -> QuestionVersion:
+    """The version a learner answering now sees; version 1 is recorded on the first answer."""
+    version = question.versions.order_by("-number").first()
+    if version is None:
+        # get_or_create: two first answers at once must not record two version 1s.
+        version, _ = QuestionVersion.objects.get_or_create(
+            question=question, number=1, defaults={"snapshot": question.snapshot(), "note": "first"}
+        )
+    return version
+
+
+def question_version_record(
+    *, question: Question, user: AbstractBaseUser | None = None, note: str = ""
+) -> QuestionVersion:
+    """Record the question's current text after a change; call it inside the change's transaction.
+
+    A published question, or one that learners answered, gets a new version so earlier answers
+    keep what they answered; a draft nobody answered is corrected in place.
+    """
+    snapshot = question.snapshot()
+    latest = question.versions.select_for_update().order_by("-number").first()
+    if latest is not None and latest.snapshot == snapshot:
+        return latest
+    author = user if user is not None and user.is_authenticated else None
+    if latest is None or question.status == Status.PUBLISHED or latest.answers.exists():
+        number = latest.number + 1 if latest else 1
+        return QuestionVersion.objects.create(
+            question=question, number=number, snapshot=snapshot, note=note, created_by=author
+        )
+    latest.snapshot, latest.note, latest.created_by = snapshot, note or latest.note, author or latest.created_by
+    latest.save(update_fields=["snapshot", "note", "created_by"])
+    return latest
+
+
 @transaction.atomic
 def answer_submit_choices(
     *,
@@ -76,6 +111,7 @@ def answer_submit_choices(
         selected=sorted(selected),
         confidence=confidence,
         attempt=attempt,
+        version=question_version_current(question=question),
         verdict=Answer.Verdict.CORRECT if correct else Answer.Verdict.WRONG,
         graded_at=timezone.now(),
     )
@@ -104,6 +140,7 @@ def answer_submit_prediction(
             prediction=cleaned,
             confidence=confidence,
             attempt=attempt,
+            version=question_version_current(question=question),
         )
     # The prediction is committed before the run is requested, so a broker outage loses nothing:
     # the learner is told and can retry with the same answer.
@@ -430,6 +467,7 @@ def attempt_answer(
                 prediction=cleaned,
                 confidence=confidence,
                 attempt=attempt,
+                version=question_version_current(question=question),
             )
             _attempt_item_answered(item, answer)
         else:
