@@ -122,9 +122,10 @@ def _feedback_context(item: AttemptQuestion) -> dict[str, object]:
     if question.is_prediction and answer is not None:
         context["predicted_bucket"] = spec.bucket(answer.prediction)
         context["measured_bucket"] = spec.bucket(answer.measured_bucket) if answer.measured_bucket else None
-        if answer.run and answer.run.report and answer.verdict in (Answer.Verdict.CORRECT, Answer.Verdict.WRONG):
-            context["report"] = answer.run.report
-            context["measurement"] = spec.measure(answer.run.report)
+        report = answer.run.report_obj if answer.run else None
+        if report is not None and answer.verdict in (Answer.Verdict.CORRECT, Answer.Verdict.WRONG):
+            context["report"] = report
+            context["measurement"] = spec.measure(report)
     return context
 
 
@@ -219,12 +220,16 @@ def attempt_results(request: HttpRequest, pk: UUID) -> HttpResponse:
         return response
     items = selectors.attempt_items(attempt)
     rows = [_feedback_context(item) for item in items]
+    # Could not be measured or stayed inconclusive: left out of the score, as attempt_grade does.
+    unscored = sum(1 for item in items if item.answer and item.answer.verdict in services.UNSCORED)
     context = {
         "attempt": attempt,
         "test": attempt.practice_test,
         "rows": rows,
         "pending": sum(1 for item in items if item.answer and item.answer.verdict == Answer.Verdict.PENDING),
         "right": sum(1 for item in items if item.answer and item.answer.verdict == Answer.Verdict.CORRECT),
+        "unscored": unscored,
+        "scored": len(rows) - unscored,
         "retake_url": reverse("attempt_start", args=[attempt.practice_test.slug]),
     }
     return render(request, "quizzes/attempt_results.html", context)

@@ -216,7 +216,7 @@ def answer_verdict_write(*, answer: Answer) -> Answer:
 
 
 def _grade_from_report(answer: Answer, report: Report) -> Answer:
-    verdict = verdict_for(answer.question.prediction_spec, report.to_dict(), answer.prediction)
+    verdict = verdict_for(answer.question.prediction_spec, report, answer.prediction)
     measured = {}
     if verdict.measurement is not None and verdict.measurement.ok:
         measured = {
@@ -308,7 +308,9 @@ def answers_grade_for_run(*, run: Run, report: Report | None) -> int:
             answer = _grade_from_report(answer, report)
         graded += answer.is_final
     for attempt_id in {answer.attempt_id for answer in waiting if answer.attempt_id}:
-        attempt_grade(attempt=Attempt.objects.get(pk=attempt_id))
+        # Scored afresh when already scored: the learner ran an answer again after the score
+        # was set (one that stayed inconclusive), and the score must follow its new verdict.
+        attempt_grade(attempt=Attempt.objects.get(pk=attempt_id), again=True)
     return graded
 
 
@@ -558,18 +560,19 @@ def attempt_finish(*, attempt: Attempt) -> Attempt:
 
 # Verdicts that say nothing about the learner (the run could not measure, or measured on a host
 # that lacked what the question needs): left out of the score instead of counted as wrong.
-UNSCORED = {Answer.Verdict.ERROR, "inconclusive"}
+UNSCORED = {Answer.Verdict.ERROR, Answer.Verdict.INCONCLUSIVE}
 
 
-def attempt_grade(*, attempt: Attempt) -> bool:
+def attempt_grade(*, attempt: Attempt, again: bool = False) -> bool:
     """Score a closed attempt once every answer in it has a final verdict; True when it did now.
 
     Score = right answers / scored questions, where an unanswered question counts as not right
-    and an answer that could not be measured (or was inconclusive) is left out.
+    and an answer that could not be measured (or was inconclusive) is left out. With `again`, an
+    attempt already scored is scored afresh from its answers' current verdicts.
     """
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
-        if attempt.is_open or attempt.graded_at is not None:
+        if attempt.is_open or (attempt.graded_at is not None and not again):
             return False
         rows = list(AttemptQuestion.objects.filter(attempt=attempt).values_list("answer__verdict", "answer__graded_at"))
         # An inconclusive answer still waiting for its automatic re-run is not final yet.
@@ -579,7 +582,8 @@ def attempt_grade(*, attempt: Attempt) -> bool:
         scored = [verdict for verdict in verdicts if verdict not in UNSCORED]
         right = sum(1 for verdict in scored if verdict == Answer.Verdict.CORRECT)
         score = round(100 * right / len(scored)) if scored else 0
-        graded = Attempt.objects.filter(pk=attempt.pk, graded_at__isnull=True).update(
+        # Conditional on the score this transaction read, so two graders write it once.
+        graded = Attempt.objects.filter(pk=attempt.pk, graded_at=attempt.graded_at).update(
             graded_at=timezone.now(), score_percent=score, passed=score >= attempt.pass_mark_percent
         )
         if graded:

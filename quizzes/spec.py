@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.engine import Environment, Repetition, Report, Status
 from sandbox.engine.job import (
     MAX_CONTROL_PROCESSES,
     MAX_VARIANTS,
@@ -363,31 +364,30 @@ class PredictionSpec:
 
     # -- measuring and grading ---------------------------------------------------------------
 
-    def measure(self, report: dict[str, Any]) -> Measurement:
-        """Read a sandbox report (the engine's Report.to_dict()) in this spec's terms."""
-        reps = report.get("repetitions") or []
-        by_variant: dict[str, list[dict[str, Any]]] = {}
-        for rep in reps:
-            by_variant.setdefault(rep["variant"], []).append(rep)
+    def measure(self, report: Report) -> Measurement:
+        """Read the engine's report in this spec's terms (a stored one: `Run.report_obj`)."""
+        by_variant: dict[str, list[Repetition]] = {}
+        for rep in report.repetitions:
+            by_variant.setdefault(rep.variant, []).append(rep)
         if self.kind == "completion":
             return self._completion(by_variant.get(self.metric["variant"]) or [])
-        failed = [rep for rep in reps if rep["status"] != "ok"]
+        failed = [rep for rep in report.repetitions if rep.status is not Status.OK]
         if failed:
             first = failed[0]
-            return Measurement(None, None, "", problem=f"variant {first['variant']} ended with {first['status']}")
+            return Measurement(None, None, "", problem=f"variant {first.variant} ended with {first.status}")
         if self.kind == "ratio":
             num, den = (by_variant.get(self.metric[k]) for k in ("numerator", "denominator"))
             if not num or not den:
                 return Measurement(None, None, "", problem="the report lacks a variant")
-            den_median = statistics.median(rep["wall_seconds"] for rep in den)
+            den_median = statistics.median(rep.wall_seconds for rep in den)
             if den_median <= 0:
                 return Measurement(None, None, "", problem="the denominator took no measurable time")
-            value = statistics.median(rep["wall_seconds"] for rep in num) / den_median
+            value = statistics.median(rep.wall_seconds for rep in num) / den_median
             return Measurement(value, self._bucket_for(value), f"{value:.2f}×")
         runs = by_variant.get(self.metric["variant"]) or []
         if not runs:
             return Measurement(None, None, "", problem="the report lacks the variant")
-        printed = [normalise_output(rep["stdout"]) for rep in runs]
+        printed = [normalise_output(rep.stdout) for rep in runs]
         histogram = dict(Counter(printed).most_common())
         if self.kind == "race":
             expected = str(self.metric["expected"]).strip()
@@ -401,21 +401,21 @@ class PredictionSpec:
             return Measurement(number, None, most_common, histogram)
         return Measurement(None, None, most_common, histogram)
 
-    def _completion(self, runs: list[dict[str, Any]]) -> Measurement:
+    def _completion(self, runs: list[Repetition]) -> Measurement:
         if not runs:
             return Measurement(None, None, "", problem="the report lacks the variant")
-        if any(rep["status"] == "infra_error" for rep in runs):
+        if any(rep.status is Status.INFRA_ERROR for rep in runs):
             return Measurement(None, None, "", problem="the sandbox failed")
-        hung = [rep for rep in runs if rep["status"] == "timed_out"]
+        hung = [rep for rep in runs if rep.status is Status.TIMED_OUT]
         if hung:
             outcome = "hangs"
-        elif any(rep["status"] != "ok" for rep in runs):
+        elif any(rep.status is not Status.OK for rep in runs):
             outcome = "fails"
         else:
             outcome = "finishes"
         bucket = next((b.key for b in self.buckets if outcome in b.outcomes), None)
         histogram = dict(Counter(_run_outcome(rep) for rep in runs).most_common())
-        deadlock = next((rep.get("deadlock", "") for rep in hung if rep.get("deadlock")), "")
+        deadlock = next((rep.deadlock for rep in hung if rep.deadlock), "")
         return Measurement(None, bucket, outcome, histogram, deadlock=deadlock)
 
     def _bucket_for(self, value: float) -> str | None:
@@ -431,16 +431,16 @@ class PredictionSpec:
 
     # -- what the machine must give a run, and what it changes ---------------------------------
 
-    def fairness(self, report: dict[str, Any]) -> str:
+    def fairness(self, report: Report) -> str:
         """Why this run cannot grade the question (it did not get what the question needs); ""
         when it is fair."""
         cores = self.needs.get("cores")
         if not cores:
             return ""
-        control = report.get("control") or {}
-        effective = control.get("effective_cores")
+        control = report.control
+        effective = control.effective_cores if control else None
         if effective is None:
-            detail = control.get("detail") or "this run has no control measurement"
+            detail = (control.detail if control else "") or "this run has no control measurement"
             return (
                 f"The run could not measure how many cores it got ({detail}), "
                 f"so it cannot grade a prediction that needs {cores}."
@@ -451,7 +451,7 @@ class PredictionSpec:
             )
         return ""
 
-    def expected_for(self, environment: dict[str, Any] | None) -> str | None:
+    def expected_for(self, environment: Environment | None) -> str | None:
         """The bucket the author expects on the interpreter and machine the run reports."""
         if environment:
             for rule in self.expected_when:
@@ -464,21 +464,21 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", text)[:2])
 
 
-def _holds(name: str, value: Any, environment: dict[str, Any]) -> bool:
+def _holds(name: str, value: Any, environment: Environment) -> bool:
     if name == "gil":
-        return bool(environment.get("gil_enabled")) == value
+        return environment.gil_enabled == value
     if name == "cores_at_least":
-        return int(environment.get("cores") or 0) >= value
+        return environment.cores >= value
     if name == "cores_below":
-        return int(environment.get("cores") or 0) < value
-    version = _version(str(environment.get("version", "")))
+        return environment.cores < value
+    version = _version(environment.version)
     if name == "python_at_least":
         return version >= _version(value)
     return version < _version(value)  # python_below
 
 
-def _run_outcome(rep: dict[str, Any]) -> str:
-    return {"ok": "finishes", "timed_out": "hangs"}.get(rep["status"], "fails")
+def _run_outcome(rep: Repetition) -> str:
+    return {Status.OK: "finishes", Status.TIMED_OUT: "hangs"}.get(rep.status, "fails")
 
 
 @dataclass(frozen=True)
@@ -495,15 +495,15 @@ class Verdict:
     ERROR = "error"
 
 
-def verdict_for(spec: PredictionSpec, report: dict[str, Any], prediction: str) -> Verdict:
+def verdict_for(spec: PredictionSpec, report: Report, prediction: str) -> Verdict:
     """Grade `prediction` on a finished run's report.
 
     A run that did not get what the question needs (too few effective cores) is inconclusive,
     never right or wrong: a correct prediction must not be marked wrong because the host was
     busy.
     """
-    if report.get("status") in ("rejected", "infra_error"):
-        return Verdict(Verdict.ERROR, report.get("message") or "The run failed.")
+    if report.status in (Status.REJECTED, Status.INFRA_ERROR):
+        return Verdict(Verdict.ERROR, report.message or "The run failed.")
     measurement = spec.measure(report)
     if not measurement.ok:
         return Verdict(Verdict.ERROR, f"The code did not run cleanly: {measurement.problem}.", measurement)

@@ -124,9 +124,10 @@ def _answer_context(answer: Answer) -> dict[str, object]:
         spec = question.prediction_spec
         context["predicted_bucket"] = spec.bucket(answer.prediction)
         context["measured_bucket"] = spec.bucket(answer.measured_bucket) if answer.measured_bucket else None
-        if answer.run and answer.run.report:
-            context["report"] = answer.run.report
-            context["measurement"] = spec.measure(answer.run.report)
+        report = answer.run.report_obj if answer.run else None
+        if report is not None:
+            context["report"] = report
+            context["measurement"] = spec.measure(report)
     return context
 
 

@@ -9,11 +9,14 @@ from django.db.models import Avg, Count, Exists, IntegerField, OuterRef, Q, Quer
 from django.db.models.functions import Coalesce
 
 from quizzes.models import Answer, AttemptQuestion, Choice, Lesson, Misconception, PracticeTest, Question, Status
+from sandbox.engine import Status as RunStatus
 from sandbox.models import Run
 from studio.models import PublishOverride, Verification
 
 PAGE_SIZE = 25
 STABLE_SHARE = 0.95
+# Reports of runs that never ran the question's code.
+FAILED = (RunStatus.REJECTED, RunStatus.INFRA_ERROR)
 # Below this many graded answers a facility figure says more about chance than about the question.
 MIN_ANSWERS = 5
 TOO_EASY, TOO_HARD = 0.9, 0.3
@@ -115,23 +118,6 @@ def lesson_sections(lesson: Lesson) -> list[dict[str, Any]]:
 # -- verification ---------------------------------------------------------------------------
 
 
-def _unfair_reason(question: Question, report: dict[str, Any]) -> str:
-    """Why a finished run says nothing about the question (the host did not give it what it needs).
-
-    The verdict engine decides this (`PredictionSpec.fairness(report)`, from the verdicts work);
-    a spec without it counts every finished run as fair.
-    """
-    judge = getattr(question.prediction_spec, "fairness", None)
-    return (judge(report) or "") if callable(judge) else ""
-
-
-def _expected_for(question: Question, report: dict[str, Any]) -> str | None:
-    """The bucket this run should land in: it can depend on the interpreter and cores it ran on."""
-    spec = question.prediction_spec
-    pick = getattr(spec, "expected_for", None)
-    return pick(report.get("environment")) if callable(pick) else spec.expected
-
-
 def verification_tally(verification: Verification) -> dict[str, Any]:
     question = verification.question
     spec = question.prediction_spec
@@ -143,12 +129,13 @@ def verification_tally(verification: Verification) -> dict[str, Any]:
         if run.status in (Run.Status.QUEUED, Run.Status.RUNNING):
             pending += 1
             continue
-        report = run.report or {}
-        if run.status == Run.Status.ERROR or report.get("status") in ("rejected", "infra_error"):
+        report = run.report_obj
+        if run.status == Run.Status.ERROR or report is None or report.status in FAILED:
             failed += 1
-            reasons[run.error or report.get("message") or "the run failed"] += 1
+            reasons[run.error or (report.message if report else "") or "the run failed"] += 1
             continue
-        unfair = _unfair_reason(question, report)
+        # The host did not give this run what the question needs: it says nothing either way.
+        unfair = spec.fairness(report)
         if unfair:
             inconclusive += 1
             reasons[unfair] += 1
@@ -160,7 +147,8 @@ def verification_tally(verification: Verification) -> dict[str, Any]:
             outcomes[f"error: {measurement.problem}"] += 1
             continue
         outcomes[measurement.bucket or measurement.observed] += 1
-        run_expected = _expected_for(question, report)
+        # The bucket this run should land in depends on the interpreter and cores it ran on.
+        run_expected = spec.expected_for(report.environment)
         if run_expected is not None:
             expected_keys[run_expected] += 1
             hits += measurement.bucket == run_expected

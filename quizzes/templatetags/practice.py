@@ -15,6 +15,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from quizzes.spec import Measurement, PredictionSpec
+from sandbox.engine import Report
 
 register = template.Library()
 _FORMATTER = HtmlFormatter(nowrap=True)
@@ -81,12 +82,11 @@ def _with_playground_links(body: str) -> str:
 
 
 @register.simple_tag
-def answer_chart(report: dict[str, Any], spec: PredictionSpec, measurement: Measurement) -> SafeString:
+def answer_chart(report: Report, spec: PredictionSpec, measurement: Measurement) -> SafeString:
     from sandbox import charts
-    from sandbox.engine import Report
 
     if spec.kind == "ratio":
-        return mark_safe(charts.wall_time_by_variant_svg(Report.from_dict(report)))  # noqa: S308
+        return mark_safe(charts.wall_time_by_variant_svg(report))  # noqa: S308
     if spec.kind == "race" or len(measurement.histogram) > 1:
         # Race outcomes: the race-free value is the one bar whose colour means "right".
         expected = str(spec.metric.get("expected")) if spec.kind == "race" else None
@@ -95,13 +95,12 @@ def answer_chart(report: dict[str, Any], spec: PredictionSpec, measurement: Meas
 
 
 @register.simple_tag
-def answer_outcome(report: dict[str, Any] | None, spec: PredictionSpec) -> Any:
+def answer_outcome(report: Report | None, spec: PredictionSpec) -> Any:
     """What the question's run report means (sandbox/outcomes.py): failures, charts, busy note."""
-    from sandbox.engine import Report
     from sandbox.outcomes import report_outcome
 
     return report_outcome(
-        Report.from_dict(report) if report else None,
+        report or None,  # a template without a report passes ""
         sources=dict(spec.variants),
         timing_decides=spec.is_timing,
         consequence="the measured ratio, and with it the verdict, may differ on a quiet machine",

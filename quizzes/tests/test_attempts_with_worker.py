@@ -58,3 +58,39 @@ def test_results_are_complete_without_polling_and_one_shared_run_grades_every_le
     assert "50%" in page.text  # 2 of 4 right
     assert "What each run printed" in page.text
     assert "Every time" in page.text
+
+
+def test_an_answer_that_stayed_inconclusive_is_not_graded_and_a_later_run_rescores_the_attempt(
+    client, tests, celery_workers
+):
+    attempt = start(client, "locks-check")
+    choice, output = item_of(attempt, "gil-one-thread"), item_of(attempt, "join-order")
+    client.post(f"/attempts/{attempt.pk}/q/{choice.position}/", {"choice": right_choices(choice)})
+    client.post(f"/attempts/{attempt.pk}/q/{output.position}/", {"prediction": "start\nend"})
+    answer = Answer.objects.get(question__slug="join-order")
+    wait_until(lambda: Answer.objects.get(pk=answer.pk).is_final, what="the output answer graded")
+    # Where an answer ends when its fair retries ran out (test_inconclusive_verdicts measures
+    # that path): inconclusive, stamped, nothing more will measure it by itself.
+    Answer.objects.filter(pk=answer.pk).update(
+        verdict=Answer.Verdict.INCONCLUSIVE,
+        problem="This machine gave the test 1.0 of the 2 cores it needs, so the timing cannot tell. "
+        "It was measured 4 times and the machine stayed busy; run it again later for a verdict.",
+        fair_retries=3,
+        measured_bucket="",
+        measured_output="",
+    )
+    client.post(f"/attempts/{attempt.pk}/finish/")
+
+    attempt.refresh_from_db()
+    assert attempt.score_percent == 50  # 1 right of 2 scored; the inconclusive answer is left out
+    assert not Answer.objects.settled().filter(pk=answer.pk).exists()
+    page = client.get(f"/attempts/{attempt.pk}/results/")
+    assert "It stayed inconclusive: the machine stayed busy" in page.text
+    assert "so it is measured again" not in page.text
+    assert "1 of 2 right. 1 not graded" in page.text
+
+    # Later the learner runs it again: the worker grades it, and the score follows the verdict.
+    client.post(f"/answers/{answer.pk}/remeasure/")
+    wait_until(lambda: Attempt.objects.get(pk=attempt.pk).score_percent == 67, what="the attempt scored again")
+    assert Answer.objects.get(pk=answer.pk).verdict == Answer.Verdict.CORRECT
+    assert "2 of 3 right." in client.get(f"/attempts/{attempt.pk}/results/").text

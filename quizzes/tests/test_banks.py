@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from quizzes.models import Lesson, Question
 from quizzes.tests.conftest import write_content
+from sandbox.engine import Environment
 
 pytestmark = pytest.mark.django_db
 
@@ -172,8 +173,8 @@ def test_a_bank_loads_needs_expected_when_timeout_and_completion_questions(tmp_p
 
     timing = Question.objects.get(slug="threads-ratio").prediction_spec
     assert timing.needs == {"cores": 2}
-    assert timing.expected_for({"gil_enabled": False, "version": "3.13.1", "cores": 2}) == "faster"
-    assert timing.expected_for({"gil_enabled": True, "version": "3.13.1", "cores": 2}) == "same"
+    assert timing.expected_for(Environment("cpython", "3.13.1", 2, False, "Linux", "bwrap")) == "faster"
+    assert timing.expected_for(Environment("cpython", "3.13.1", 2, True, "Linux", "bwrap")) == "same"
     completion = Question.objects.get(slug="opposite-lock-order").prediction_spec
     assert completion.timeout == 2
     assert [b.outcomes for b in completion.buckets] == [("finishes",), ("hangs",), ("fails",)]

@@ -169,10 +169,10 @@ def test_a_measurement_taken_on_a_busy_machine_says_so(client, bank):
 
     question = Question.objects.get(slug="threads-vs-sequential")
     # A real measurement from the sandbox, then marked as taken while the host was busy.
-    report = run_job(question_job(question), slot=SLOT).to_dict()
-    report["noise"]["noisy"] = True
+    report = run_job(question_job(question), slot=SLOT)
+    report.noise.noisy = True
     run = Run.objects.create(
-        queue="timing", job={}, fingerprint="x", status="finished", report=report, finished_at=timezone.now()
+        queue="timing", job={}, fingerprint="x", status="finished", report=report.to_dict(), finished_at=timezone.now()
     )
     client.post("/questions/gil-one-thread/", {"choice": choice_pk("gil-one-thread", 0)})  # starts the session
     answer = Answer.objects.create(
@@ -184,10 +184,8 @@ def test_a_measurement_taken_on_a_busy_machine_says_so(client, bank):
 
     assert "while it was measuring" in page.text
     assert "the measured ratio, and with it the verdict, may differ on a quiet machine" in page.text
-    assert f"{report['environment']['cores']} cores · GIL on" in page.text  # the technical detail
-    assert (
-        f"Measured on CPython {report['environment']['version']}, {report['environment']['cores']} cores" in page.text
-    )
+    assert f"{report.environment.cores} cores · GIL on" in page.text  # the technical detail
+    assert f"Measured on CPython {report.environment.version}, {report.environment.cores} cores" in page.text
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,7 +1,5 @@
 """Prediction specs: validation rejects bad specs with the reason; grading per metric."""
 
-from dataclasses import asdict
-
 import pytest
 
 from quizzes.spec import PredictionSpec, SpecError, normalise_output
@@ -51,8 +49,8 @@ def rep(variant: str, wall: float = 1.0, stdout: str = "", status: str = "ok") -
     )
 
 
-def report(repetitions: list[Repetition]) -> dict:
-    """A real engine Report around the repetitions, stored the way a Run stores it."""
+def report(repetitions: list[Repetition]) -> Report:
+    """A real engine Report around the repetitions, as the worker hands it to grading."""
     names = list(dict.fromkeys(r.variant for r in repetitions))
     first_bad = next((r for r in repetitions if r.status is not Status.OK), None)
     status = first_bad.status if first_bad else Status.OK
@@ -63,7 +61,7 @@ def report(repetitions: list[Repetition]) -> dict:
         repetitions=repetitions,
         variants=[VariantSummary.of(name, repetitions) for name in names],
         noise=Noise(0.0, False),
-    ).to_dict()
+    )
 
 
 def test_a_ratio_lands_in_its_bucket_and_grades_the_prediction():
@@ -171,10 +169,10 @@ from quizzes.spec import Verdict, verdict_for  # noqa: E402
 from sandbox.engine.control import Control  # noqa: E402
 
 
-def timing_report(threads: float, sequential: float, cores: float | None) -> dict:
+def timing_report(threads: float, sequential: float, cores: float | None) -> Report:
     measured = report([rep("sequential", sequential), rep("threads", threads)])
-    control = Control(processes=2, window_seconds=0.06, effective_cores=cores)
-    return {**measured, "control": asdict(control)}
+    measured.control = Control(processes=2, window_seconds=0.06, effective_cores=cores)
+    return measured
 
 
 def test_a_timing_run_with_too_few_cores_is_inconclusive_and_says_why():
@@ -192,7 +190,7 @@ def test_a_timing_run_with_too_few_cores_is_inconclusive_and_says_why():
 def test_a_run_without_a_control_cannot_grade_a_question_that_needs_cores():
     spec = PredictionSpec.from_dict({**RATIO, "needs": {"cores": 2}})
     report = timing_report(1.0, 1.0, cores=None)
-    report["control"]["detail"] = "the control probe did not finish"
+    report.control.detail = "the control probe did not finish"
 
     verdict = verdict_for(spec, report, "same")
 
@@ -204,6 +202,10 @@ def test_a_question_without_needs_grades_whatever_the_control_shows():
     spec = PredictionSpec.from_dict(RATIO)
 
     assert verdict_for(spec, timing_report(1.0, 1.0, cores=0.9), "same").outcome == Verdict.RIGHT
+
+
+def env(*, gil: bool, version: str, cores: int) -> Environment:
+    return Environment("cpython", version, cores, gil, "Linux", "bwrap+seccomp")
 
 
 def test_expected_when_picks_the_first_matching_rule_from_the_reported_environment():
@@ -218,10 +220,10 @@ def test_expected_when_picks_the_first_matching_rule_from_the_reported_environme
         }
     )
 
-    assert spec.expected_for({"gil_enabled": False, "version": "3.13.0", "cores": 2}) == "faster"
-    assert spec.expected_for({"gil_enabled": True, "version": "3.9.18", "cores": 2}) == "slower"
-    assert spec.expected_for({"gil_enabled": True, "version": "3.13.0", "cores": 1}) == "slower"
-    assert spec.expected_for({"gil_enabled": True, "version": "3.13.0", "cores": 2}) == "same"
+    assert spec.expected_for(env(gil=False, version="3.13.0", cores=2)) == "faster"
+    assert spec.expected_for(env(gil=True, version="3.9.18", cores=2)) == "slower"
+    assert spec.expected_for(env(gil=True, version="3.13.0", cores=1)) == "slower"
+    assert spec.expected_for(env(gil=True, version="3.13.0", cores=2)) == "same"
     assert spec.expected_for(None) == "same"
 
 

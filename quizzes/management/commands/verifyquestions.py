@@ -36,12 +36,12 @@ def verify(question: Question, jobs: int, slot: int = 0) -> dict[str, Any]:
     seconds: list[float] = []
     for _ in range(jobs):
         started = time.monotonic()
-        report = run_job(question_job(question), slot=slot, config=engine_config()).to_dict()
+        report = run_job(question_job(question), slot=slot, config=engine_config())
         seconds.append(time.monotonic() - started)
-        control = report.get("control") or {}
-        if control.get("effective_cores") is not None:
-            cores.append(control["effective_cores"])
-        expected = spec.expected_for(report.get("environment"))
+        effective = report.control.effective_cores if report.control else None
+        if effective is not None:
+            cores.append(effective)
+        expected = spec.expected_for(report.environment)
         # Grading the author's expectation as if it were a learner's prediction.
         verdict = verdict_for(spec, report, expected or "")
         measurement = verdict.measurement
@@ -49,7 +49,7 @@ def verify(question: Question, jobs: int, slot: int = 0) -> dict[str, Any]:
             outcomes[f"error: {verdict.reason}"] += 1
             continue
         if verdict.outcome == Verdict.INCONCLUSIVE:
-            inconclusive.append(f"{control.get('effective_cores')}")
+            inconclusive.append(f"{effective}")
             continue
         outcomes[measurement.bucket or measurement.observed] += 1
         if expected is not None:
