@@ -226,7 +226,7 @@ def attempt_results(request: HttpRequest, pk: UUID) -> HttpResponse:
         "attempt": attempt,
         "test": attempt.practice_test,
         "rows": rows,
-        "pending": sum(1 for item in items if item.answer and item.answer.verdict == Answer.Verdict.PENDING),
+        "pending": sum(1 for item in items if item.answer and item.answer.is_waiting),
         "right": sum(1 for item in items if item.answer and item.answer.verdict == Answer.Verdict.CORRECT),
         "unscored": unscored,
         "scored": len(rows) - unscored,

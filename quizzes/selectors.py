@@ -205,5 +205,9 @@ def misconceptions_of(answer: Answer) -> list[Misconception]:
 
 
 def attempt_pending_count(attempt: Attempt) -> int:
-    """How many of the attempt's current answers still wait for their run (one indexed count)."""
-    return AttemptQuestion.objects.filter(attempt=attempt, answer__verdict=Answer.Verdict.PENDING).count()
+    """How many of the attempt's current answers still wait for their run (one indexed count),
+    counting an inconclusive one whose automatic rerun is still to come."""
+    waiting = Q(answer__verdict=Answer.Verdict.PENDING) | Q(
+        answer__verdict=Answer.Verdict.INCONCLUSIVE, answer__graded_at__isnull=True
+    )
+    return AttemptQuestion.objects.filter(waiting, attempt=attempt).count()

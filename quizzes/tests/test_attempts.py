@@ -286,3 +286,24 @@ def test_the_database_keeps_one_open_attempt_per_learner_and_test(client, tests)
     assert attempt_start(practice_test=test, owner=owner).pk == attempt.pk
     client.post(f"/attempts/{attempt.pk}/finish/")
     assert attempt_start(practice_test=test, owner=owner).pk != attempt.pk  # a retake is a new attempt
+
+
+def test_the_results_progress_counts_an_inconclusive_answer_still_waiting_for_its_rerun(client, tests):
+    from quizzes import selectors
+
+    attempt = start(client, "locks-check")
+    item = item_of(attempt, "join-order")
+    waiting = Answer.objects.create(
+        question=item.question,
+        session_key=attempt.session_key,
+        attempt=attempt,
+        prediction="start\nend",
+        verdict=Answer.Verdict.INCONCLUSIVE,
+    )
+    item.answer = waiting
+    item.save(update_fields=["answer"])
+
+    assert selectors.attempt_pending_count(attempt) == 1
+    # Its retries ran out: stamped, nothing more will come, so nothing is waited for.
+    Answer.objects.filter(pk=waiting.pk).update(graded_at=timezone.now())
+    assert selectors.attempt_pending_count(attempt) == 0
