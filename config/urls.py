@@ -10,6 +10,7 @@ urlpatterns = [
     path("studio/", include("studio.urls")),
     path("", include("sandbox.urls")),
     path("", include("notifications.urls")),
+    path("", include("review.urls")),
     path("", include("quizzes.urls")),
 ]
 

@@ -34,7 +34,17 @@ LINE = "__line__"
 COMMON_REQUIRED = {"slug", "kind", "section", "prompt"}
 COMMON_OPTIONAL = {"difficulty", "tags", "status", "explanation", LINE}
 CHOICE_KEYS = {"choices", "shuffle"}
-PREDICTION_KEYS = {"variants", "repeat", "metric", "buckets", "expected", "misconceptions"}
+PREDICTION_KEYS = {
+    "variants",
+    "repeat",
+    "metric",
+    "buckets",
+    "expected",
+    "misconceptions",
+    "needs",
+    "expected_when",
+    "timeout",
+}
 
 
 class _LineLoader(yaml.SafeLoader):

@@ -291,6 +291,13 @@ class Misconception(models.Model):
         return self.tag
 
 
+class AnswerQuerySet(models.QuerySet):
+    def settled(self) -> "AnswerQuerySet":
+        """Answers with a verdict that counts: scores, statistics, review and calibration read
+        only these (never pending, error or inconclusive ones)."""
+        return self.filter(verdict__in=[Answer.Verdict.CORRECT, Answer.Verdict.WRONG])
+
+
 class Answer(models.Model):
     class Confidence(models.TextChoices):
         SURE = "sure", "Sure"
@@ -302,6 +309,9 @@ class Answer(models.Model):
         CORRECT = "correct", "Correct"
         WRONG = "wrong", "Not quite"
         ERROR = "error", "Could not measure"
+        # The run did not get what the question needs (e.g. two free cores): never graded, and
+        # re-measured automatically a few times.
+        INCONCLUSIVE = "inconclusive", "Inconclusive: the machine was too busy"
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     # Either a signed-in learner or an anonymous session owns an answer.
@@ -320,13 +330,17 @@ class Answer(models.Model):
     attempt = models.ForeignKey("Attempt", null=True, blank=True, on_delete=models.CASCADE, related_name="answers")
     # True when a recent measurement of the very same job answered this prediction.
     reused_run = models.BooleanField(default=False)
-    verdict = models.CharField(max_length=8, choices=Verdict.choices, default=Verdict.PENDING)
+    verdict = models.CharField(max_length=12, choices=Verdict.choices, default=Verdict.PENDING)
+    # Runs re-queued because an earlier one was inconclusive (bounded: FAIR_RETRIES).
+    fair_retries = models.PositiveSmallIntegerField(default=0)
     measured_bucket = models.CharField(max_length=32, blank=True)
     measured_value = models.FloatField(null=True, blank=True)
     measured_output = models.TextField(blank=True)
     problem = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     graded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -340,7 +354,17 @@ class Answer(models.Model):
 
     @property
     def is_final(self) -> bool:
+        """Nothing more will happen to this answer by itself (an inconclusive one waiting for
+        its automatic re-run is not final)."""
+        if self.verdict == self.Verdict.INCONCLUSIVE:
+            # Stamped only once no more re-runs will come.
+            return self.graded_at is not None
         return self.verdict != self.Verdict.PENDING
+
+    @property
+    def is_waiting(self) -> bool:
+        """A run is still to grade this answer: the page keeps polling."""
+        return not self.is_final
 
 
 class Attempt(models.Model):

@@ -37,7 +37,7 @@ def first_versions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quizzes", "0003_practice_test_structure_and_attempts"),
+        ("quizzes", "0004_answer_inconclusive_verdict_and_fair_retries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
