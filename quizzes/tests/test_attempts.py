@@ -286,3 +286,19 @@ def test_the_database_keeps_one_open_attempt_per_learner_and_test(client, tests)
     assert attempt_start(practice_test=test, owner=owner).pk == attempt.pk
     client.post(f"/attempts/{attempt.pk}/finish/")
     assert attempt_start(practice_test=test, owner=owner).pk != attempt.pk  # a retake is a new attempt
+
+
+def test_logging_in_with_an_open_attempt_at_a_test_the_account_also_has_open_is_not_a_500(client, tests, learner):
+    """The one-open-attempt constraint must not make the claim (and so the log-in) fail."""
+    other = Client()
+    other.force_login(learner)
+    mine = start(other, "locks-check")
+    anonymous = start(client, "locks-check")
+
+    response = client.post("/accounts/login/", {"username": "learner", "password": "pw-learner-123"})
+
+    assert response.status_code == 302
+    assert set(Attempt.objects.values_list("user", flat=True)) == {learner.pk}
+    # The account's open attempt carries on; the anonymous one is closed, its work kept.
+    assert Attempt.objects.get(pk=mine.pk).status == Attempt.Status.OPEN
+    assert Attempt.objects.get(pk=anonymous.pk).status == Attempt.Status.FINISHED
