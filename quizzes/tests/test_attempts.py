@@ -302,3 +302,28 @@ def test_logging_in_with_an_open_attempt_at_a_test_the_account_also_has_open_is_
     # The account's open attempt carries on; the anonymous one is closed, its work kept.
     assert Attempt.objects.get(pk=mine.pk).status == Attempt.Status.OPEN
     assert Attempt.objects.get(pk=anonymous.pk).status == Attempt.Status.FINISHED
+
+
+def test_an_attempt_answer_cannot_be_measured_again_from_the_question_page(client, tests):
+    """'Run it again' would re-grade a scored answer (or one past its deadline) until a race lands right."""
+    attempt = start(client, "locks-check")
+    item = item_of(attempt, "join-order")
+    answer = Answer.objects.create(
+        question=item.question,
+        session_key=attempt.session_key,
+        prediction="x",
+        attempt=attempt,
+        verdict=Answer.Verdict.WRONG,
+        graded_at=timezone.now(),
+    )
+    item.answer = answer
+    item.save()
+    client.post(f"/attempts/{attempt.pk}/finish/")
+    assert Attempt.objects.get(pk=attempt.pk).graded_at is not None
+
+    assert "Run it again" not in client.get("/questions/join-order/").text
+    response = client.post(f"/answers/{answer.pk}/remeasure/")
+
+    assert response.status_code == 404
+    answer.refresh_from_db()
+    assert (answer.verdict, answer.run_id) == (Answer.Verdict.WRONG, None)
