@@ -131,7 +131,7 @@ def test_immediate_mode_shows_the_verdict_after_each_answer(client, tests):
 
 
 def test_answers_change_until_finish_and_the_score_uses_the_last_one(client, tests):
-    attempt = start(client, "locks-check")
+    attempt = start(client, "locks-interview")
     single, multiple = item_of(attempt, "gil-one-thread"), item_of(attempt, "what-is-thread-safe")
     client.post(url(attempt, single.position), {"choice": [wrong_choice(single)]})
     client.post(url(attempt, single.position), {"choice": right_choices(single)})
@@ -140,10 +140,26 @@ def test_answers_change_until_finish_and_the_score_uses_the_last_one(client, tes
     results = client.post(f"/attempts/{attempt.pk}/finish/", follow=True)
     attempt.refresh_from_db()
 
-    # 2 of 3 right; join-order unanswered counts as not right.
-    assert (attempt.score_percent, attempt.passed) == (67, True)
-    assert "67%" in results.text
-    assert "Passed" in results.text
+    # 2 of 4 right; the two code questions unanswered count as not right.
+    assert (attempt.score_percent, attempt.passed) == (50, False)
+    assert "50%" in results.text
+    assert "Not passed" in results.text
+
+
+def test_in_immediate_mode_an_answer_whose_verdict_was_shown_cannot_change(client, tests):
+    """The feedback names the right answer: answering again would score what was just shown."""
+    attempt = start(client, "locks-check")
+    item = item_of(attempt, "gil-one-thread")
+    client.post(url(attempt, item.position), {"choice": [wrong_choice(item)]})
+
+    page = client.post(url(attempt, item.position), {"choice": right_choices(item)}, follow=True)
+
+    assert "an answer cannot change" in page.text
+    item.refresh_from_db()
+    assert item.answer.verdict == Answer.Verdict.WRONG
+    assert Answer.objects.count() == 1
+    client.post(f"/attempts/{attempt.pk}/finish/")
+    assert Attempt.objects.get(pk=attempt.pk).score_percent == 0
 
 
 def test_finish_asks_first_and_lists_unanswered_and_flagged_questions(client, tests):
