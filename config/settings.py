@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "sandbox",
     "notifications",
     "accounts",
+    "review",
+    "studio",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +227,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
+# Periodic tasks (run by `celery beat`, which scripts/run.sh starts).
+REVIEW_REMINDER_SWEEP_SECONDS = env_int("REVIEW_REMINDER_SWEEP_SECONDS", 3600, minimum=60)
+CELERY_BEAT_SCHEDULE = {
+    "review-reminders": {"task": "review.reminders_send", "schedule": REVIEW_REMINDER_SWEEP_SECONDS},
+}
 
 # Email: console by default (make run prints confirmation links), SMTP through EMAIL_URL.
 EMAIL_URL = env_str("EMAIL_URL", "console://")

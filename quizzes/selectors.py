@@ -55,7 +55,11 @@ def lesson_practice(*, lesson: Lesson, answers: QuerySet[Answer]) -> list[dict[s
     questions = list(Question.objects.published().filter(lesson=lesson).order_by("order"))
     verdicts: dict[int, list[str]] = {}
     for question_id, verdict in (
-        answers.filter(question__lesson=lesson).order_by("created_at", "pk").values_list("question_id", "verdict")
+        # Only verdicts that count: an inconclusive or pending answer neither passes nor fails.
+        answers.settled()
+        .filter(question__lesson=lesson)
+        .order_by("created_at", "pk")
+        .values_list("question_id", "verdict")
     ):
         verdicts.setdefault(question_id, []).append(verdict)
     sections = []
@@ -183,8 +187,8 @@ def choices_for_learner(question: Question, seed: str) -> list[Choice]:
     return choices
 
 
-def misconceptions_of(answer: Answer) -> list[Misconception]:
-    """The false beliefs a wrong answer reveals."""
+def misconception_tags(answer: Answer) -> list[str]:
+    """The tags of the false beliefs a wrong answer reveals: its wrong choices', or its predicted bucket's."""
     if answer.verdict != Answer.Verdict.WRONG:
         return []
     question = answer.question
@@ -192,7 +196,12 @@ def misconceptions_of(answer: Answer) -> list[Misconception]:
         tags = [question.prediction_spec.misconceptions.get(answer.prediction, "")]
     else:
         tags = [c.misconception for c in question.choices.all() if c.pk in answer.selected]
-    return list(Misconception.objects.filter(tag__in=[t for t in tags if t]))
+    return sorted({tag for tag in tags if tag})
+
+
+def misconceptions_of(answer: Answer) -> list[Misconception]:
+    """The false beliefs a wrong answer reveals."""
+    return list(Misconception.objects.filter(tag__in=misconception_tags(answer)))
 
 
 def attempt_pending_count(attempt: Attempt) -> int:

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.owners import owner_of
 from quizzes import selectors, services
-from quizzes.models import Answer, Misconception, Question
+from quizzes.models import Answer, Question
 
 
 @require_GET
@@ -119,11 +119,7 @@ def _answer_context(answer: Answer) -> dict[str, object]:
     )
     if answer.verdict == Answer.Verdict.WRONG:
         # Name the false belief behind a wrong answer: that is what the learner should unlearn.
-        if question.is_prediction:
-            tags = [question.prediction_spec.misconceptions.get(answer.prediction, "")]
-        else:
-            tags = [c.misconception for c in question.choices.all() if c.pk in answer.selected]
-        context["misconceptions"] = list(Misconception.objects.filter(tag__in=[t for t in tags if t]))
+        context["misconceptions"] = selectors.misconceptions_of(answer)
     if question.is_prediction:
         spec = question.prediction_spec
         context["predicted_bucket"] = spec.bucket(answer.prediction)
