@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "notifications",
     "accounts",
     "review",
+    "studio",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("studio/", include("studio.urls")),
     path("", include("sandbox.urls")),
     path("", include("notifications.urls")),
     path("", include("review.urls")),

@@ -13,6 +13,7 @@ import yaml
 from quizzes.content import ContentError, LoadSummary, check_keys, check_slug, upsert
 from quizzes.markdown import render, render_inline
 from quizzes.models import Choice, Difficulty, Lesson, Misconception, Question, Status, Track
+from quizzes.services import question_version_record
 from quizzes.spec import PredictionSpec, SpecError
 
 # The beliefs the first lesson corrects (shared/QUESTIONS.md); a bank may define more.
@@ -33,7 +34,17 @@ LINE = "__line__"
 COMMON_REQUIRED = {"slug", "kind", "section", "prompt"}
 COMMON_OPTIONAL = {"difficulty", "tags", "status", "explanation", LINE}
 CHOICE_KEYS = {"choices", "shuffle"}
-PREDICTION_KEYS = {"variants", "repeat", "metric", "buckets", "expected", "misconceptions"}
+PREDICTION_KEYS = {
+    "variants",
+    "repeat",
+    "metric",
+    "buckets",
+    "expected",
+    "misconceptions",
+    "needs",
+    "expected_when",
+    "timeout",
+}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -182,6 +193,9 @@ def load_bank(path: Path, track: Track, summary: LoadSummary) -> None:
         choices_changed = _sync_choices(question, choices)
         if outcome == "unchanged" and choices_changed:
             outcome = "updated"
+        if outcome != "unchanged":
+            # A file that changes a question learners answered keeps their answers on the old text.
+            question_version_record(question=question, note=f"loaded from {values['source_path']}")
         summary.record(f"question {slug}", outcome)
     summary.orphans += [
         f"question {slug}" for slug in lesson.questions.exclude(slug__in=seen).values_list("slug", flat=True)

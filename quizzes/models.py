@@ -54,6 +54,10 @@ class Lesson(models.Model):
     headings = models.JSONField(default=list)
     words = models.PositiveIntegerField(default=0)
     source_path = models.CharField(max_length=500, blank=True)
+    # The instructor who may edit it in the studio (staff edit everything); None: content files only.
+    author = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_lessons"
+    )
 
     objects = PublishedLessonQuerySet.as_manager()
 
@@ -173,6 +177,9 @@ class Question(models.Model):
     spec = models.JSONField(null=True, blank=True)
     source_path = models.CharField(max_length=500, blank=True)
     source_line = models.PositiveIntegerField(null=True, blank=True)
+    author = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_questions"
+    )
     # False keeps the authored choice order ("none of the above", numeric ranges).
     shuffle_choices = models.BooleanField(default=True)
 
@@ -206,6 +213,28 @@ class Question(models.Model):
     def section_title(self) -> str:
         return next((h["title"] for h in self.lesson.headings if h["anchor"] == self.section), self.section)
 
+    def snapshot(self) -> dict:
+        """Everything a learner sees of this question, as stored in a QuestionVersion."""
+        return {
+            "kind": self.kind,
+            "section": self.section,
+            "difficulty": self.difficulty,
+            "tags": list(self.tags),
+            "prompt": self.prompt_markdown,
+            "explanation": self.explanation_markdown,
+            "spec": self.spec,
+            "choices": [
+                {
+                    "id": choice.pk,
+                    "text": choice.text_markdown,
+                    "correct": choice.correct,
+                    "feedback": choice.feedback_markdown,
+                    "misconception": choice.misconception,
+                }
+                for choice in self.choices.all()
+            ],
+        }
+
     def grade_choices(self, selected: set[int]) -> bool:
         """Right when the selected choices are exactly the correct ones (single: the one)."""
         correct = {choice.pk for choice in self.choices.all() if choice.correct}
@@ -230,6 +259,28 @@ class Choice(models.Model):
         return self.text_markdown[:60]
 
 
+class QuestionVersion(models.Model):
+    """What a question said when learners answered it; answers keep pointing at their version.
+
+    The Question row always holds the current text. A new version is recorded when a question
+    that learners may have answered changes, so statistics are never mixed across versions.
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["question", "-number"]
+        constraints = [models.UniqueConstraint(fields=["question", "number"], name="question_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} v{self.number}"
+
+
 class Misconception(models.Model):
     """A false belief a wrong answer reveals, e.g. threads-speed-up-cpu-work."""
 
@@ -238,6 +289,13 @@ class Misconception(models.Model):
 
     def __str__(self) -> str:
         return self.tag
+
+
+class AnswerQuerySet(models.QuerySet):
+    def settled(self) -> "AnswerQuerySet":
+        """Answers with a verdict that counts: scores, statistics, review and calibration read
+        only these (never pending, error or inconclusive ones)."""
+        return self.filter(verdict__in=[Answer.Verdict.CORRECT, Answer.Verdict.WRONG])
 
 
 class Answer(models.Model):
@@ -251,6 +309,9 @@ class Answer(models.Model):
         CORRECT = "correct", "Correct"
         WRONG = "wrong", "Not quite"
         ERROR = "error", "Could not measure"
+        # The run did not get what the question needs (e.g. two free cores): never graded, and
+        # re-measured automatically a few times.
+        INCONCLUSIVE = "inconclusive", "Inconclusive: the machine was too busy"
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     # Either a signed-in learner or an anonymous session owns an answer.
@@ -260,18 +321,26 @@ class Answer(models.Model):
     prediction = models.TextField(blank=True)  # a bucket key, typed output or a number
     confidence = models.CharField(max_length=5, choices=Confidence.choices, default=Confidence.THINK)
     run = models.ForeignKey("sandbox.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="answers")
+    # The version of the question the learner saw; statistics are kept per version.
+    version = models.ForeignKey(
+        QuestionVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+    )
     # Set when the answer was given inside a practice-test attempt (its verdict may be hidden
     # until the attempt ends); null on the practice pages.
     attempt = models.ForeignKey("Attempt", null=True, blank=True, on_delete=models.CASCADE, related_name="answers")
     # True when a recent measurement of the very same job answered this prediction.
     reused_run = models.BooleanField(default=False)
-    verdict = models.CharField(max_length=8, choices=Verdict.choices, default=Verdict.PENDING)
+    verdict = models.CharField(max_length=12, choices=Verdict.choices, default=Verdict.PENDING)
+    # Runs re-queued because an earlier one was inconclusive (bounded: FAIR_RETRIES).
+    fair_retries = models.PositiveSmallIntegerField(default=0)
     measured_bucket = models.CharField(max_length=32, blank=True)
     measured_value = models.FloatField(null=True, blank=True)
     measured_output = models.TextField(blank=True)
     problem = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     graded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -285,7 +354,17 @@ class Answer(models.Model):
 
     @property
     def is_final(self) -> bool:
+        """Nothing more will happen to this answer by itself (an inconclusive one waiting for
+        its automatic re-run is not final)."""
+        if self.verdict == self.Verdict.INCONCLUSIVE:
+            # Stamped only once no more re-runs will come.
+            return self.graded_at is not None
         return self.verdict != self.Verdict.PENDING
+
+    @property
+    def is_waiting(self) -> bool:
+        """A run is still to grade this answer: the page keeps polling."""
+        return not self.is_final
 
 
 class Attempt(models.Model):

@@ -55,7 +55,11 @@ def lesson_practice(*, lesson: Lesson, answers: QuerySet[Answer]) -> list[dict[s
     questions = list(Question.objects.published().filter(lesson=lesson).order_by("order"))
     verdicts: dict[int, list[str]] = {}
     for question_id, verdict in (
-        answers.filter(question__lesson=lesson).order_by("created_at", "pk").values_list("question_id", "verdict")
+        # Only verdicts that count: an inconclusive or pending answer neither passes nor fails.
+        answers.settled()
+        .filter(question__lesson=lesson)
+        .order_by("created_at", "pk")
+        .values_list("question_id", "verdict")
     ):
         verdicts.setdefault(question_id, []).append(verdict)
     sections = []

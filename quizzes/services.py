@@ -8,20 +8,22 @@ only read verdicts.
 
 import logging
 import random
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.owners import Owner
-from quizzes.models import Answer, Attempt, AttemptQuestion, PracticeTest, Question, Status
+from quizzes.models import Answer, Attempt, AttemptQuestion, PracticeTest, Question, QuestionVersion, Status
 from quizzes.signals import answer_graded, attempt_graded
-from quizzes.spec import SpecError
+from quizzes.spec import SpecError, Verdict, verdict_for
 from sandbox.engine import Job, Report
-from sandbox.jobs import job_build
+from sandbox.jobs import job_build, job_limits
 from sandbox.models import Run
 from sandbox.selectors import run_in_flight, run_recent_finished
 from sandbox.services import SandboxError, run_enqueue
@@ -39,7 +41,12 @@ class AttemptClosed(AnswerError):
 
 def question_job(question: Question) -> Job:
     spec = question.prediction_spec
-    return job_build(variants=spec.variants.items(), repeat=spec.repeat)
+    limits = None
+    if spec.timeout is not None:
+        # A question may stop its runs sooner (a deadlock question), never later than the sandbox.
+        limits = job_limits(wall_seconds=min(spec.timeout, job_limits().wall_seconds))
+    job = job_build(variants=spec.variants.items(), repeat=spec.repeat, limits=limits)
+    return replace(job, control=spec.control_processes)
 
 
 def answer_owner(answer: Answer) -> Owner | None:
@@ -47,6 +54,40 @@ def answer_owner(answer: Answer) -> Owner | None:
     if answer.user_id is None and not answer.session_key:
         return None
     return Owner(user_id=answer.user_id, anon_key="" if answer.user_id else answer.session_key)
+
+
+def question_version_current(*, question: Question) -> QuestionVersion:
+    """The version a learner answering now sees; version 1 is recorded on the first answer."""
+    version = question.versions.order_by("-number").first()
+    if version is None:
+        # get_or_create: two first answers at once must not record two version 1s.
+        version, _ = QuestionVersion.objects.get_or_create(
+            question=question, number=1, defaults={"snapshot": question.snapshot(), "note": "first"}
+        )
+    return version
+
+
+def question_version_record(
+    *, question: Question, user: AbstractBaseUser | None = None, note: str = ""
+) -> QuestionVersion:
+    """Record the question's current text after a change; call it inside the change's transaction.
+
+    A published question, or one that learners answered, gets a new version so earlier answers
+    keep what they answered; a draft nobody answered is corrected in place.
+    """
+    snapshot = question.snapshot()
+    latest = question.versions.select_for_update().order_by("-number").first()
+    if latest is not None and latest.snapshot == snapshot:
+        return latest
+    author = user if user is not None and user.is_authenticated else None
+    if latest is None or question.status == Status.PUBLISHED or latest.answers.exists():
+        number = latest.number + 1 if latest else 1
+        return QuestionVersion.objects.create(
+            question=question, number=number, snapshot=snapshot, note=note, created_by=author
+        )
+    latest.snapshot, latest.note, latest.created_by = snapshot, note or latest.note, author or latest.created_by
+    latest.save(update_fields=["snapshot", "note", "created_by"])
+    return latest
 
 
 @transaction.atomic
@@ -70,6 +111,7 @@ def answer_submit_choices(
         selected=sorted(selected),
         confidence=confidence,
         attempt=attempt,
+        version=question_version_current(question=question),
         verdict=Answer.Verdict.CORRECT if correct else Answer.Verdict.WRONG,
         graded_at=timezone.now(),
     )
@@ -98,6 +140,7 @@ def answer_submit_prediction(
             prediction=cleaned,
             confidence=confidence,
             attempt=attempt,
+            version=question_version_current(question=question),
         )
     # The prediction is committed before the run is requested, so a broker outage loses nothing:
     # the learner is told and can retry with the same answer.
@@ -128,7 +171,12 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
                 timing = answer.question.prediction_spec.is_timing
                 run, reused = run_enqueue(job=job, timing=timing, owner=answer_owner(answer)), False
             Answer.objects.filter(pk=answer.pk).update(
-                run=run, reused_run=reused, verdict=Answer.Verdict.PENDING, problem="", graded_at=None
+                run=run,
+                reused_run=reused,
+                verdict=Answer.Verdict.PENDING,
+                problem="",
+                graded_at=None,
+                fair_retries=0,
             )
     except SandboxError as error:
         # The prediction stays; the learner sees why nothing ran and can retry.
@@ -137,6 +185,18 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
         )
     answer.refresh_from_db()
     return answer_verdict_write(answer=answer)
+
+
+# An inconclusive run is measured again this many times, after these waits (seconds), before
+# the answer stays inconclusive; the learner can still ask for another run.
+FAIR_RETRY_BACKOFF = (5, 20, 60)
+WAITING = [Answer.Verdict.PENDING, Answer.Verdict.INCONCLUSIVE]
+_VERDICTS = {
+    Verdict.RIGHT: Answer.Verdict.CORRECT,
+    Verdict.WRONG: Answer.Verdict.WRONG,
+    Verdict.ERROR: Answer.Verdict.ERROR,
+    Verdict.INCONCLUSIVE: Answer.Verdict.INCONCLUSIVE,
+}
 
 
 def answer_verdict_write(*, answer: Answer) -> Answer:
@@ -156,22 +216,66 @@ def answer_verdict_write(*, answer: Answer) -> Answer:
 
 
 def _grade_from_report(answer: Answer, report: Report) -> Answer:
-    spec = answer.question.prediction_spec
-    if report.status in ("rejected", "infra_error"):
-        return _grade(answer, verdict=Answer.Verdict.ERROR, problem=report.message or "The run failed.")
-    measurement = spec.measure(report.to_dict())
-    if not measurement.ok:
-        return _grade(
-            answer, verdict=Answer.Verdict.ERROR, problem=f"The code did not run cleanly: {measurement.problem}."
+    verdict = verdict_for(answer.question.prediction_spec, report.to_dict(), answer.prediction)
+    measured = {}
+    if verdict.measurement is not None and verdict.measurement.ok:
+        measured = {
+            "measured_bucket": verdict.measurement.bucket or "",
+            "measured_value": verdict.measurement.value,
+            "measured_output": verdict.measurement.observed,
+        }
+    if verdict.outcome == Verdict.INCONCLUSIVE:
+        assert answer.run is not None  # a report came from it
+        answers_rerun_inconclusive(run=answer.run, question=answer.question, reason=verdict.reason)
+        answer.refresh_from_db()
+        return answer
+    return _grade(answer, verdict=_VERDICTS[verdict.outcome], problem=verdict.reason, **measured)
+
+
+def answers_rerun_inconclusive(*, run: Run, question: Question, reason: str) -> Run | None:
+    """Every answer to `question` waiting on `run`, whose report was inconclusive, becomes
+    inconclusive with `reason` and follows one fresh run queued after a backoff; past the
+    retry limit they stay inconclusive on this run. Returns the new run, if one was queued.
+
+    The predictions are kept; nothing is graded, so nothing counts in scores or review until a
+    fair run grades it. Safe to call twice: the answers move off `run` once.
+    """
+    waiting = Answer.objects.filter(run=run, question=question, verdict__in=WAITING, graded_at=None)
+    retries = min(waiting.values_list("fair_retries", flat=True), default=None)
+    if retries is None:
+        return None
+    if retries >= len(FAIR_RETRY_BACKOFF):
+        waiting.update(
+            verdict=Answer.Verdict.INCONCLUSIVE,
+            problem=f"{reason} It was measured {retries + 1} times and the machine stayed busy; "
+            "run it again later for a verdict.",
+            graded_at=timezone.now(),
         )
-    correct = spec.is_correct(answer.prediction, measurement)
-    return _grade(
-        answer,
-        verdict=Answer.Verdict.CORRECT if correct else Answer.Verdict.WRONG,
-        measured_bucket=measurement.bucket or "",
-        measured_value=measurement.value,
-        measured_output=measurement.observed,
-    )
+        return None
+    try:
+        with transaction.atomic():
+            rerun = run_enqueue(
+                job=question_job(question),
+                timing=run.queue == Run.Queue.TIMING,
+                owner=Owner(user_id=run.user_id, anon_key="" if run.user_id else run.session_key),
+                countdown=FAIR_RETRY_BACKOFF[retries],
+            )
+            moved = waiting.update(
+                run=rerun,
+                reused_run=False,
+                verdict=Answer.Verdict.INCONCLUSIVE,
+                problem=f"{reason} Measuring again in {FAIR_RETRY_BACKOFF[retries]} s "
+                f"(attempt {retries + 2} of {len(FAIR_RETRY_BACKOFF) + 1}).",
+                fair_retries=F("fair_retries") + 1,
+                graded_at=None,
+            )
+            if not moved:  # another request moved them first: drop this run unpublished
+                transaction.set_rollback(True)
+                return None
+    except SandboxError as error:
+        waiting.update(verdict=Answer.Verdict.INCONCLUSIVE, problem=f"{reason} {error}", graded_at=timezone.now())
+        return None
+    return rerun
 
 
 @transaction.atomic
@@ -179,7 +283,7 @@ def _grade(answer: Answer, **values: object) -> Answer:
     # Conditional on still pending, so two graders at once (worker and sweep) write one verdict
     # (and send one signal).
     values["graded_at"] = timezone.now()
-    graded = Answer.objects.filter(pk=answer.pk, verdict=Answer.Verdict.PENDING, run=answer.run).update(**values)
+    graded = Answer.objects.filter(pk=answer.pk, verdict__in=WAITING, graded_at=None, run=answer.run).update(**values)
     answer.refresh_from_db()
     if graded:
         answer_graded.send(sender=Answer, answer=answer)
@@ -194,7 +298,7 @@ def answers_grade_for_run(*, run: Run, report: Report | None) -> int:
     get their score. Returns how many answers were graded.
     """
     waiting = list(
-        Answer.objects.filter(run_id=run.pk, verdict=Answer.Verdict.PENDING).select_related("question", "run")
+        Answer.objects.filter(run_id=run.pk, verdict__in=WAITING, graded_at=None).select_related("question", "run")
     )
     graded = 0
     for answer in waiting:
@@ -211,7 +315,7 @@ def answers_grade_for_run(*, run: Run, report: Report | None) -> int:
 def answers_grade_stranded() -> int:
     """Grade pending answers whose run is done but was never graded (a worker died in between)."""
     stranded = Answer.objects.filter(
-        verdict=Answer.Verdict.PENDING, run__status__in=[Run.Status.FINISHED, Run.Status.ERROR]
+        verdict__in=WAITING, graded_at=None, run__status__in=[Run.Status.FINISHED, Run.Status.ERROR]
     ).values_list("run_id", flat=True)
     graded = 0
     for run in Run.objects.filter(pk__in=set(stranded)):
@@ -363,6 +467,7 @@ def attempt_answer(
                 prediction=cleaned,
                 confidence=confidence,
                 attempt=attempt,
+                version=question_version_current(question=question),
             )
             _attempt_item_answered(item, answer)
         else:
@@ -466,9 +571,11 @@ def attempt_grade(*, attempt: Attempt) -> bool:
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.is_open or attempt.graded_at is not None:
             return False
-        verdicts = list(AttemptQuestion.objects.filter(attempt=attempt).values_list("answer__verdict", flat=True))
-        if any(verdict == Answer.Verdict.PENDING for verdict in verdicts):
+        rows = list(AttemptQuestion.objects.filter(attempt=attempt).values_list("answer__verdict", "answer__graded_at"))
+        # An inconclusive answer still waiting for its automatic re-run is not final yet.
+        if any(verdict in WAITING and graded_at is None for verdict, graded_at in rows if verdict):
             return False
+        verdicts = [verdict for verdict, _ in rows]
         scored = [verdict for verdict in verdicts if verdict not in UNSCORED]
         right = sum(1 for verdict in scored if verdict == Answer.Verdict.CORRECT)
         score = round(100 * right / len(scored)) if scored else 0

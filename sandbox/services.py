@@ -66,17 +66,23 @@ def _broker_check() -> None:
         raise RunQueueUnavailable() from error
 
 
-def _publish(run: Run) -> None:
+def _publish(run: Run, countdown: float = 0.0) -> None:
     from sandbox.tasks import execute
 
     soft, hard = run.time_limits()
-    execute.apply_async(args=[str(run.pk)], queue=run.queue, soft_time_limit=soft, time_limit=hard)
+    execute.apply_async(
+        args=[str(run.pk)],
+        queue=run.queue,
+        soft_time_limit=soft,
+        time_limit=hard,
+        countdown=countdown or None,
+    )
 
 
-def _publish_or_fail(run: Run) -> None:
+def _publish_or_fail(run: Run, countdown: float = 0.0) -> None:
     """on_commit hook: publish; if the broker died since the check, end the run with a reason."""
     try:
-        _publish(run)
+        _publish(run, countdown)
     except Exception:
         logger.exception("could not publish run %s", run.pk)
         Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(
@@ -99,8 +105,10 @@ def run_enqueue(
     timing: bool,
     owner: Owner | None = None,
     max_repeat: int = MAX_REPEAT,
+    countdown: float = 0.0,
 ) -> Run:
-    """Validate `job`, store a queued Run and enqueue it once the transaction commits.
+    """Validate `job`, store a queued Run and enqueue it once the transaction commits (and
+    `countdown` seconds more: a re-run after an inconclusive one waits for a quieter host).
 
     `timing` says whether the job measures timing (see run_queue); `max_repeat` is a product's
     stricter repetition limit, if any (the engine's own limits always apply).
@@ -123,7 +131,7 @@ def run_enqueue(
             fingerprint=job.fingerprint(),
             repetitions_total=job.repeat * len(job.variants),
         )
-        transaction.on_commit(lambda: _publish_or_fail(run))
+        transaction.on_commit(lambda: _publish_or_fail(run, countdown))
     return run
 
 
