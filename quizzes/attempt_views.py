@@ -157,6 +157,9 @@ def attempt_question(request: HttpRequest, pk: UUID, position: int) -> HttpRespo
     except services.AttemptClosed as error:
         messages.warning(request, str(error))
         return redirect("attempt_results", attempt.pk)
+    except services.AnswerFinal as error:
+        messages.warning(request, str(error))
+        return redirect("attempt_question", attempt.pk, position)
     except services.AnswerError as error:
         context = _question_context(attempt, items, item, error=str(error), posted=request.POST)
         return render(request, "quizzes/attempt_question.html", context, status=400)

@@ -26,6 +26,8 @@ def tracks_with_lessons() -> QuerySet[Track]:
         Lesson.objects.published()
         .only("slug", "title", "summary", "order", "words", "track_id")
         .annotate(question_count=Count("questions", filter=Q(questions__status=Status.PUBLISHED)))
+        # Meta.ordering does not apply to a query that aggregates: say it.
+        .order_by("order", "title")
     )
     return Track.objects.prefetch_related(Prefetch("lessons", queryset=published, to_attr="published_lessons"))
 

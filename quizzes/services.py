@@ -39,6 +39,10 @@ class AttemptClosed(AnswerError):
     """The attempt is finished or its time is up: nothing more is accepted."""
 
 
+class AnswerFinal(AnswerError):
+    """Immediate feedback showed this answer's verdict (and the right answer): it cannot change."""
+
+
 def question_job(question: Question) -> Job:
     spec = question.prediction_spec
     limits = None
@@ -448,7 +452,8 @@ def attempt_answer(
 ) -> Answer:
     """Record (or change) the answer to one question of an open attempt.
 
-    Refused after the deadline. Choices are checked against the ones this attempt shows, so a
+    Refused after the deadline, and in immediate mode once the question was answered (its
+    verdict was shown). Choices are checked against the ones this attempt shows, so a
     forged choice id is an AnswerError. Sending the same answer again (a double submit) returns
     the stored one and starts no second run.
     """
@@ -463,6 +468,7 @@ def attempt_answer(
                 raise AnswerError(error.reason) from None
             if _same_answer(item.answer, selected=[], prediction=cleaned):
                 return item.answer
+            _refuse_a_changed_answer_after_feedback(attempt, item)
             answer = Answer.objects.create(
                 question=question,
                 **_attempt_owner(attempt).row_fields(),
@@ -478,6 +484,7 @@ def attempt_answer(
                 raise AnswerError("That choice is not one of this question's answers. Pick one of those shown.")
             if _same_answer(item.answer, selected=chosen, prediction=""):
                 return item.answer
+            _refuse_a_changed_answer_after_feedback(attempt, item)
             answer = answer_submit_choices(
                 question=question,
                 selected=set(chosen),
@@ -489,6 +496,13 @@ def attempt_answer(
             return answer
     # After commit, as on the practice pages: the prediction is stored before anything runs.
     return answer_measure(answer=answer, reuse=True)
+
+
+def _refuse_a_changed_answer_after_feedback(attempt: Attempt, item: AttemptQuestion) -> None:
+    # Immediate feedback shows the verdict and the right answer as soon as a question is answered:
+    # a second answer would score what the learner was just shown, not what they knew.
+    if item.answer_id is not None and not attempt.is_end_feedback:
+        raise AnswerFinal("You answered this question and saw its result; in this test an answer cannot change.")
 
 
 def _attempt_owner(attempt: Attempt) -> Owner:

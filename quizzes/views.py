@@ -146,6 +146,9 @@ def answer_remeasure(request: HttpRequest, pk: int) -> HttpResponse:
     answer = _get_answer_for_learner(request, pk)
     if not answer.question.is_prediction:
         raise Http404("Only code predictions are measured")
+    if answer.attempt_id is not None:
+        # A practice test's answer is scored (or past its deadline): a fresh run would re-grade it.
+        raise Http404("An answer in a practice test is measured once")
     answer = services.answer_measure(answer=answer, reuse=False)
     if request.htmx:
         return render(request, "quizzes/question.html#result", _answer_context(answer))

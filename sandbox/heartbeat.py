@@ -133,8 +133,13 @@ def heartbeats_read() -> list[dict[str, Any]]:
         if value is None:  # expired between SCAN and MGET
             continue
         try:
-            beats.append(json.loads(value))
+            beat = json.loads(value)
         except ValueError:
+            beat = None
+        # Anything in Redis under the prefix is read: only a JSON object is a heartbeat.
+        if isinstance(beat, dict):
+            beats.append(beat)
+        else:
             logger.warning("unreadable worker heartbeat: %r", value[:200])
     return beats
 

@@ -1,9 +1,16 @@
 """`/healthz`: 200 only when the database, Redis, a worker and the sandbox (as workers report it) are up."""
 
+import json
 import time
+import uuid
 
 import pytest
+import redis
+from django.conf import settings
 from django.test import override_settings
+
+from config.health import check_sandbox
+from sandbox.heartbeat import KEY_PREFIX
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,3 +67,24 @@ def test_it_is_503_with_the_reason_when_redis_is_unreachable(client):
     assert "Connection" in body["checks"]["redis"]["reason"]
     assert body["checks"]["workers"]["reason"] == "Redis (the Celery broker) is unreachable"
     assert body["checks"]["database"]["ok"] is True
+
+
+def test_a_malformed_heartbeat_is_skipped_not_the_end_of_every_workers_report():
+    """Heartbeats are JSON read from Redis: one that is not an object must not hide the others."""
+    tag = uuid.uuid4().hex[:8]
+    good = {"worker": f"runs@good-{tag}", "measures": True, "sandbox": {"ok": True, "message": "Sandbox ready."}}
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = {
+        KEY_PREFIX + f"bad-{tag}": "[1, 2]",
+        KEY_PREFIX + f"str-{tag}": '"x"',
+        KEY_PREFIX + good["worker"]: json.dumps(good),
+    }
+    try:
+        for key, value in keys.items():
+            client.set(key, value, ex=60)
+        result = check_sandbox()
+    finally:
+        client.delete(*keys)
+        client.close()
+
+    assert good["worker"] in result["measuring"]

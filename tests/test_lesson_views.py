@@ -85,3 +85,12 @@ def test_sanitize_strips_what_markdown_let_through():
     html = sanitize('<p onclick="x()">hi</p><script>bad()</script><a href="javascript:x()">l</a>')
 
     assert elements(html) == [("p", {}), ("a", {"rel": "noopener noreferrer"})]
+
+
+def test_home_lists_lessons_in_their_order(client, loaded):
+    text = client.get("/").text
+
+    # The second lesson builds on the first; a query that counts questions must not reorder them.
+    assert text.index('href="/python-concurrency/python-threading-and-the-gil/"') < text.index(
+        'href="/python-concurrency/locks-queues-and-the-event-loop/"'
+    )

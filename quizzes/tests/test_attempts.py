@@ -131,7 +131,7 @@ def test_immediate_mode_shows_the_verdict_after_each_answer(client, tests):
 
 
 def test_answers_change_until_finish_and_the_score_uses_the_last_one(client, tests):
-    attempt = start(client, "locks-check")
+    attempt = start(client, "locks-interview")
     single, multiple = item_of(attempt, "gil-one-thread"), item_of(attempt, "what-is-thread-safe")
     client.post(url(attempt, single.position), {"choice": [wrong_choice(single)]})
     client.post(url(attempt, single.position), {"choice": right_choices(single)})
@@ -140,10 +140,26 @@ def test_answers_change_until_finish_and_the_score_uses_the_last_one(client, tes
     results = client.post(f"/attempts/{attempt.pk}/finish/", follow=True)
     attempt.refresh_from_db()
 
-    # 2 of 3 right; join-order unanswered counts as not right.
-    assert (attempt.score_percent, attempt.passed) == (67, True)
-    assert "67%" in results.text
-    assert "Passed" in results.text
+    # 2 of 4 right; the two code questions unanswered count as not right.
+    assert (attempt.score_percent, attempt.passed) == (50, False)
+    assert "50%" in results.text
+    assert "Not passed" in results.text
+
+
+def test_in_immediate_mode_an_answer_whose_verdict_was_shown_cannot_change(client, tests):
+    """The feedback names the right answer: answering again would score what was just shown."""
+    attempt = start(client, "locks-check")
+    item = item_of(attempt, "gil-one-thread")
+    client.post(url(attempt, item.position), {"choice": [wrong_choice(item)]})
+
+    page = client.post(url(attempt, item.position), {"choice": right_choices(item)}, follow=True)
+
+    assert "an answer cannot change" in page.text
+    item.refresh_from_db()
+    assert item.answer.verdict == Answer.Verdict.WRONG
+    assert Answer.objects.count() == 1
+    client.post(f"/attempts/{attempt.pk}/finish/")
+    assert Attempt.objects.get(pk=attempt.pk).score_percent == 0
 
 
 def test_finish_asks_first_and_lists_unanswered_and_flagged_questions(client, tests):
@@ -286,6 +302,47 @@ def test_the_database_keeps_one_open_attempt_per_learner_and_test(client, tests)
     assert attempt_start(practice_test=test, owner=owner).pk == attempt.pk
     client.post(f"/attempts/{attempt.pk}/finish/")
     assert attempt_start(practice_test=test, owner=owner).pk != attempt.pk  # a retake is a new attempt
+
+
+def test_logging_in_with_an_open_attempt_at_a_test_the_account_also_has_open_is_not_a_500(client, tests, learner):
+    """The one-open-attempt constraint must not make the claim (and so the log-in) fail."""
+    other = Client()
+    other.force_login(learner)
+    mine = start(other, "locks-check")
+    anonymous = start(client, "locks-check")
+
+    response = client.post("/accounts/login/", {"username": "learner", "password": "pw-learner-123"})
+
+    assert response.status_code == 302
+    assert set(Attempt.objects.values_list("user", flat=True)) == {learner.pk}
+    # The account's open attempt carries on; the anonymous one is closed, its work kept.
+    assert Attempt.objects.get(pk=mine.pk).status == Attempt.Status.OPEN
+    assert Attempt.objects.get(pk=anonymous.pk).status == Attempt.Status.FINISHED
+
+
+def test_an_attempt_answer_cannot_be_measured_again_from_the_question_page(client, tests):
+    """'Run it again' would re-grade a scored answer (or one past its deadline) until a race lands right."""
+    attempt = start(client, "locks-check")
+    item = item_of(attempt, "join-order")
+    answer = Answer.objects.create(
+        question=item.question,
+        session_key=attempt.session_key,
+        prediction="x",
+        attempt=attempt,
+        verdict=Answer.Verdict.WRONG,
+        graded_at=timezone.now(),
+    )
+    item.answer = answer
+    item.save()
+    client.post(f"/attempts/{attempt.pk}/finish/")
+    assert Attempt.objects.get(pk=attempt.pk).graded_at is not None
+
+    assert "Run it again" not in client.get("/questions/join-order/").text
+    response = client.post(f"/answers/{answer.pk}/remeasure/")
+
+    assert response.status_code == 404
+    answer.refresh_from_db()
+    assert (answer.verdict, answer.run_id) == (Answer.Verdict.WRONG, None)
 
 
 def test_the_results_progress_counts_an_inconclusive_answer_still_waiting_for_its_rerun(client, tests):

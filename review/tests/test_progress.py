@@ -24,6 +24,7 @@ def test_calibration_counts_each_confidence_level_from_known_answers(learner, ba
     # Runs that measured nothing never count, whatever the confidence.
     settle(learner, "sleep-zero-race", "error", "sure", prediction="never")
     settle(learner, "sleep-zero-race", "pending", "sure", prediction="never")
+    settle(learner, "sleep-zero-race", "inconclusive", "sure", prediction="never", measured_bucket="every-time")
 
     figures = progress_for(Owner(user_id=learner.pk))
 
