@@ -1,0 +1,361 @@
+"""Page load the production way: gunicorn (2 sync workers, DEBUG=0, whitenoise) driven by wrk.
+
+`python bench/load.py [--seconds 8] [--connections 32] [--only home,lesson] [--app DIR]`
+
+Serves the app from a throwaway directory (its own SQLite file, static files collected, content
+loaded, one practice test published) on a free loopback port, starts real Celery workers for the
+code answers, and measures each target with `wrk -t2 -cC -dS` in one run: a minimal Django view
+through the same middleware and gunicorn settings, then the pages anonymous and signed-in
+learners read, and answers posted with CSRF (a generated Lua script rotates 32 learners'
+sessions). Prints requests/s, p50, p99, errors and the ratio to the minimal view. Bounded: every
+wrk run lasts `--seconds` and is killed past twice that; everything it started stops at the end.
+`--app DIR` serves another checkout of the app (say `git archive` of main) with this script, so
+before and after are measured in the same minutes. Needs `wrk` (scripts/sysdeps.sh bench) and
+root for the sandbox; Redis at REDIS_URL (keys go under a private prefix of that database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TRACK = "python-concurrency"
+LESSON = "python-threading-and-the-gil"
+TEST = "gil-and-threads"
+CODE_QUESTION = "thread-join-output-order"  # an output question: runs on `runs`, not the timing worker
+CHOICE_QUESTION = "threads-still-worth-it"
+LEARNERS = 32
+
+SETTINGS = """
+from config.settings import *  # noqa: F403
+
+ROOT_URLCONF = "lockstep_bench_urls"
+STATIC_ROOT = {static_root!r}
+CACHES["default"]["KEY_PREFIX"] = {prefix!r}  # noqa: F405
+"""
+URLS = """
+from django.http import HttpResponse
+from django.urls import path
+
+from config.urls import urlpatterns as app_urlpatterns
+
+
+def minimal(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [path("bench/minimal", minimal), *app_urlpatterns]
+"""
+# Run inside the served app (its own Django): publish a test, make learners, print their cookies.
+SEED = """
+import json, string
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from quizzes.models import PracticeTest, Question, Status
+
+PracticeTest.objects.filter(slug={test!r}).update(status=Status.PUBLISHED, published_at=timezone.now())
+choice = Question.objects.get(slug={choice!r}).choices.order_by("pk").first().pk
+User = get_user_model()
+learners = []
+for n in range({learners}):
+    client = Client()
+    if n % 2:
+        user = User.objects.create_user(f"bench{{n}}", f"bench{{n}}@example.com", "bench-pw-12345")
+        client.force_login(user)
+        kind = "user"
+    else:
+        # An anonymous learner's session comes from answering, as in the browser.
+        client.post("/questions/{choice}/", {{"choice": choice, "confidence": "think"}})
+        kind = "anon"
+    secret = get_random_string(32, string.ascii_letters + string.digits)
+    learners.append({{"kind": kind, "session": client.cookies["sessionid"].value, "csrf": secret}})
+print(json.dumps({{"choice": choice, "learners": learners}}))
+"""
+LUA = """
+local learners = {learners}
+local method, path, body = "{method}", "{path}", "{body}"
+local n = 0
+request = function()
+  n = n + 1
+  local headers = {{}}
+  if #learners > 0 then
+    local who = learners[(n % #learners) + 1]
+    headers["Cookie"] = "sessionid=" .. who[1] .. "; csrftoken=" .. who[2]
+    headers["X-CSRFToken"] = who[2]
+  end
+  if method == "POST" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["HX-Request"] = "true"
+  end
+  return wrk.format(method, path, headers, body ~= "" and body or nil)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH {{\\"requests\\": %d, \\"duration_us\\": %d, \\"p50_us\\": %d, \\"p99_us\\": %d, " ..
+    "\\"status_errors\\": %d, \\"socket_errors\\": %d}}\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+@dataclass
+class Target:
+    name: str
+    path: str
+    who: str = ""  # "", "anon" or "user": whose sessions the requests carry
+    method: str = "GET"
+    body: str = ""
+    reader: bool = False  # a page an anonymous visitor reads (the 35% target)
+
+
+@dataclass
+class Result:
+    target: Target
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    extra: dict = field(default_factory=dict)
+
+
+def targets(choice_pk: int) -> list[Target]:
+    lesson = f"/{TRACK}/{LESSON}/"
+    choice_body = f"choice={choice_pk}&confidence=think"
+    code_body = "prediction=a+b%0Aa+b&confidence=think"  # any text: graded against the real run
+    return [
+        Target("minimal view", "/bench/minimal"),
+        Target("home", "/", reader=True),
+        Target("lesson", lesson, reader=True),
+        Target("practice list", f"/practice/{TRACK}/{LESSON}/", reader=True),
+        Target("practice test", f"/tests/{TEST}/", reader=True),
+        Target("question (code)", f"/questions/{CODE_QUESTION}/", reader=True),
+        Target("question (choice)", f"/questions/{CHOICE_QUESTION}/", reader=True),
+        Target("home, signed in", "/", who="user"),
+        Target("lesson, signed in", lesson, who="user"),
+        Target("question, signed in", f"/questions/{CODE_QUESTION}/", who="user"),
+        Target("answer choice, anon", f"/questions/{CHOICE_QUESTION}/", "anon", "POST", choice_body),
+        Target("answer choice, signed in", f"/questions/{CHOICE_QUESTION}/", "user", "POST", choice_body),
+        Target("answer code, anon", f"/questions/{CODE_QUESTION}/", "anon", "POST", code_body),
+        Target("answer code, signed in", f"/questions/{CODE_QUESTION}/", "user", "POST", code_body),
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Site:
+    """The app served from a throwaway directory, and the processes serving it."""
+
+    def __init__(self, app: Path, *, workers: bool = True, extra_env: dict[str, str] | None = None) -> None:
+        self.app = app
+        self.dir = Path(tempfile.mkdtemp(prefix="lockstep-load-"))
+        self.port = free_port()
+        self.python = str(ROOT / ".venv" / "bin" / "python")
+        prefix = f"bench-{secrets.token_hex(4)}"
+        (self.dir / "lockstep_bench_settings.py").write_text(
+            SETTINGS.format(static_root=str(self.dir / "static"), prefix=prefix)
+        )
+        (self.dir / "lockstep_bench_urls.py").write_text(URLS)
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": f"{self.dir}:{app}",
+            "DJANGO_SETTINGS_MODULE": "lockstep_bench_settings",
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_hex(32),
+            "ALLOWED_HOSTS": "127.0.0.1,testserver",
+            # Plain HTTP on loopback: no redirect to https, cookies without the Secure flag.
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{self.dir}/lockstep.sqlite3"),
+            "LOCKSTEP_VAR_DIR": str(self.dir),
+            "EMAIL_URL": "locmem://",
+            "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.want_workers = workers
+
+    def manage(self, *args: str, timeout: float = 300) -> str:
+        done = subprocess.run(
+            [self.python, "manage.py", *args], cwd=self.app, env=self.env, capture_output=True, text=True,
+            timeout=timeout,
+        )  # fmt: skip
+        if done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args[:2])} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def prepare(self) -> dict:
+        self.manage("migrate", "--no-input", "-v", "0")
+        self.manage("loadcontent")
+        self.manage("collectstatic", "--no-input", "-v", "0")
+        seed = SEED.format(test=TEST, choice=CHOICE_QUESTION, learners=LEARNERS)
+        return json.loads(self.manage("shell", "-c", seed).strip().splitlines()[-1])
+
+    def start(self, name: str, args: list[str], **env: str) -> subprocess.Popen:
+        log = open(self.dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            args, cwd=self.app, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes[name] = process
+        return process
+
+    def serve(self) -> None:
+        gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
+        # As the Dockerfile serves it: config.wsgi, 2 sync workers, no access log to keep wrk honest.
+        self.start("gunicorn", [gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+                                "--workers", "2"])  # fmt: skip
+        if self.want_workers:
+            base = int(os.environ.get("BENCH_SANDBOX_SLOT_BASE", "128"))
+            celery = [self.python, "-m", "celery", "-A", "config", "worker", "--without-gossip", "--without-mingle"]
+            name = f"{secrets.token_hex(3)}@%h"
+            self.start("worker-runs", [*celery, "-Q", "runs", "-c", "2", "-n", f"runs-{name}"],
+                       SANDBOX_SLOT_BASE=str(base))  # fmt: skip
+            self.start("worker-timing", [*celery, "-Q", "timing", "-c", "1", "--prefetch-multiplier", "1",
+                                         "-n", f"timing-{name}"], SANDBOX_SLOT_BASE=str(base + 8))  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(self.url("/bench/minimal"), timeout=2).read()
+                return
+            time.sleep(0.3)
+        raise RuntimeError(f"gunicorn did not answer; see {self.dir}/gunicorn.log")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if os.environ.get("BENCH_KEEP") != "1":
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def lua_script(target: Target, learners: list[dict]) -> str:
+    mine = [f'{{"{who["session"]}", "{who["csrf"]}"}}' for who in learners if who["kind"] == target.who]
+    return LUA.format(learners="{" + ", ".join(mine) + "}", method=target.method, path=target.path, body=target.body)
+
+
+def preflight(site: Site, target: Target, learners: list[dict]) -> int:
+    """One request as wrk will send it: a target that answers 4xx/5xx would only measure an error page."""
+    who = next((w for w in learners if w["kind"] == target.who), None)
+    request = urllib.request.Request(site.url(target.path), method=target.method)
+    if who:
+        request.add_header("Cookie", f"sessionid={who['session']}; csrftoken={who['csrf']}")
+        request.add_header("X-CSRFToken", who["csrf"])
+    data = None
+    if target.method == "POST":
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        request.add_header("HX-Request", "true")
+        data = target.body.encode()
+    try:
+        with urllib.request.urlopen(request, data=data, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def measure(site: Site, target: Target, learners: list[dict], *, seconds: int, connections: int) -> Result:
+    script = site.dir / "target.lua"
+    script.write_text(lua_script(target, learners))
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(script), site.url("/")]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=seconds * 2 + 30)
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no summary:\n{done.stdout}\n{done.stderr}")
+    raw = json.loads(line[len("BENCH ") :])
+    return Result(
+        target=target,
+        rps=raw["requests"] / (raw["duration_us"] / 1e6),
+        p50_ms=raw["p50_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        errors=raw["status_errors"] + raw["socket_errors"],
+    )
+
+
+def print_table(results: list[Result], *, connections: int, label: str = "") -> None:
+    base = next((r.rps for r in results if r.target.name == "minimal view"), None)
+    print(f"\n{label}wrk -t2 -c{connections}; load average before: {os.getloadavg()[0]:.2f}")
+    print(f"{'target':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>7}")
+    for r in results:
+        ratio = f"{r.rps / base:.1%}" if base else "-"
+        print(f"{r.target.name:28} {r.rps:8.0f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.errors:7d} {ratio:>7}")
+    if base:
+        readers = [r for r in results if r.target.reader]
+        signed = [r for r in results if r.target.who == "user" and r.target.method == "GET"]
+        for name, group, goal in (("anonymous read pages", readers, 0.35), ("signed-in pages", signed, 0.15)):
+            if group:
+                worst = min(r.rps for r in group) / base
+                p99 = max(r.p99_ms for r in group)
+                errors = sum(r.errors for r in group)
+                met = worst >= goal and errors == 0 and (goal < 0.35 or p99 < 100)
+                print(f"{name}: worst {worst:.1%} of minimal (target {goal:.0%}), worst p99 {p99:.0f} ms, "
+                      f"{errors} errors: {'met' if met else 'NOT met'}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--only", default="", help="comma-separated target names (substring match)")
+    parser.add_argument("--app", type=Path, default=ROOT, help="the checkout to serve")
+    parser.add_argument("--no-workers", action="store_true", help="no Celery workers (skips code answers)")
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: scripts/sysdeps.sh bench (or apt-get install wrk)")
+    site = Site(options.app.resolve(), workers=not options.no_workers)
+    try:
+        seed = site.prepare()
+        site.serve()
+        chosen = targets(seed["choice"])
+        if options.only:
+            wanted = [w.strip() for w in options.only.split(",")]
+            chosen = [t for t in chosen if t.name == "minimal view" or any(w in t.name for w in wanted)]
+        if options.no_workers:
+            chosen = [t for t in chosen if "answer code" not in t.name]
+        results = []
+        for target in chosen:
+            status = preflight(site, target, seed["learners"])
+            if status >= 400:
+                print(f"{target.name}: {target.method} {target.path} answered {status}; skipped", file=sys.stderr)
+                continue
+            results.append(
+                measure(site, target, seed["learners"], seconds=options.seconds, connections=options.connections)
+            )
+            print(f"  {target.name}: {results[-1].rps:.0f} req/s", file=sys.stderr, flush=True)
+        print_table(results, connections=options.connections, label=f"{options.app}: ")
+    finally:
+        site.stop()
+
+
+if __name__ == "__main__":
+    main()
