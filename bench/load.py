@@ -228,13 +228,14 @@ class Site:
         self.start("gunicorn", [gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
                                 "--workers", "2"])  # fmt: skip
         if self.want_workers:
-            base = int(os.environ.get("BENCH_SANDBOX_SLOT_BASE", "128"))
+            # Three sandbox slots of their own (two for `runs`, one for `timing`), away from a test suite's.
+            base = int(os.environ.get("BENCH_SANDBOX_SLOT_BASE", "140"))
             celery = [self.python, "-m", "celery", "-A", "config", "worker", "--without-gossip", "--without-mingle"]
             name = f"{secrets.token_hex(3)}@%h"
             self.start("worker-runs", [*celery, "-Q", "runs", "-c", "2", "-n", f"runs-{name}"],
                        SANDBOX_SLOT_BASE=str(base))  # fmt: skip
             self.start("worker-timing", [*celery, "-Q", "timing", "-c", "1", "--prefetch-multiplier", "1",
-                                         "-n", f"timing-{name}"], SANDBOX_SLOT_BASE=str(base + 8))  # fmt: skip
+                                         "-n", f"timing-{name}"], SANDBOX_SLOT_BASE=str(base + 2))  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError):

@@ -56,14 +56,17 @@ def signup_context(
     if form is None:
         initial = {"source": source, "track": track}
         form = AccountSubscribeForm(initial=initial) if one_click else SubscribeForm(initial=initial)
+    subscriber, verified = selectors.account_state(request)
     return {
         "form": form,
+        # A list, read once: the template's loop would count the tracks, then read them.
+        "track_choices": list(iter(form.fields["track"].choices)),
         "source": source,
         "next": request.get_full_path() if request.method == "GET" else _next_url(request),
         "one_click": one_click,
-        "account_subscriber": selectors.subscriber_for_user(request.user),
+        "account_subscriber": subscriber,
         "consent_text": current_consent()[1],
-        "email_verified": email_verified(request.user),
+        "email_verified": verified,
         "subscribe_done": done,
         "done_text": ACCOUNT_DONE_TEXT if one_click else DONE_TEXT,
     }

@@ -7,4 +7,24 @@ class QuizzesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the question-bank and practice-test loaders with loadcontent.
+        # Cached pages and fragments are keyed by the content version: any saved or deleted
+        # content row (the admin, the loaders, authoring) replaces it once the write commits.
+        from django.db.models.signals import post_delete, post_save
+
         from quizzes import banks, content_practice_tests  # noqa: F401
+        from quizzes.models import Choice, Lesson, Misconception, PracticeTest, Question, Track
+
+        for model in (Track, Lesson, Question, Choice, Misconception, PracticeTest):
+            post_save.connect(_content_changed, sender=model, dispatch_uid=f"content-version-{model.__name__}")
+            post_delete.connect(_content_changed, sender=model, dispatch_uid=f"content-version-del-{model.__name__}")
+
+
+def _content_changed(**kwargs: object) -> None:
+    from django.db import transaction
+
+    from quizzes.pagecache import content_version_bump
+
+    # Now, for readers inside this transaction; again after commit, since a reader in between
+    # may have cached the rows as they were before it.
+    content_version_bump()
+    transaction.on_commit(content_version_bump)

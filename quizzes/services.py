@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from quizzes.models import Answer, PracticeTest, Question, Status
+from quizzes.pagecache import content_version_bump
 from quizzes.spec import SpecError
 from sandbox.engine import Job, Variant
 from sandbox.models import Run
@@ -158,7 +159,6 @@ def practice_test_publish(*, practice_test: PracticeTest) -> bool:
     Returns False, announcing nothing, when the test was already published: the conditional
     update lets only one of two simultaneous publishes through.
     """
-    from notifications.tasks import launch_announce
 
     with transaction.atomic():
         published = PracticeTest.objects.filter(pk=practice_test.pk, status=Status.DRAFT).update(
@@ -166,5 +166,15 @@ def practice_test_publish(*, practice_test: PracticeTest) -> bool:
         )
         practice_test.refresh_from_db(fields=["status", "published_at"])
         if published:
-            transaction.on_commit(partial(launch_announce.delay, practice_test.pk))
+            # A conditional update sends no post_save: cached pages are forgotten here, so the
+            # home and test pages show it live.
+            content_version_bump()
+            transaction.on_commit(partial(_announce, practice_test.pk))
     return bool(published)
+
+
+def _announce(practice_test_id: int) -> None:
+    from notifications.tasks import launch_announce
+
+    content_version_bump()
+    launch_announce.delay(practice_test_id)

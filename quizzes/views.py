@@ -1,30 +1,39 @@
+from functools import partial
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quizzes import selectors, services
 from quizzes.models import Answer, Misconception, PracticeTest, Question, Status
+from quizzes.pagecache import anonymous_page
 
 
 @require_GET
+@anonymous_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "quizzes/home.html", {"tracks": selectors.tracks_with_lessons()})
 
 
 @require_GET
+@anonymous_page
 def lesson(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = selectors.lesson_get(track_slug=track_slug, lesson_slug=lesson_slug)
-    counts = selectors.section_question_counts(lesson)
+    # Read only when the cached lesson fragment is missing.
+    counts = SimpleLazyObject(partial(selectors.section_question_counts, lesson))
     return render(request, "quizzes/lesson.html", {"lesson": lesson, "section_counts": counts})
 
 
 @require_GET
+@anonymous_page
 def practice_test(request: HttpRequest, slug: str) -> HttpResponse:
     test = get_object_or_404(PracticeTest.objects.select_related("track"), slug=slug, status=Status.PUBLISHED)
     return render(request, "quizzes/practice_test.html", {"test": test})
 
 
 @require_GET
+@anonymous_page
 def practice(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpResponse:
     """The topic page: a lesson's questions by section, with the learner's last verdicts."""
     lesson = selectors.lesson_get(track_slug=track_slug, lesson_slug=lesson_slug)
@@ -46,13 +55,18 @@ def _session_key(request: HttpRequest) -> str:
 
 
 def _question_context(question: Question, **extra: object) -> dict[str, object]:
-    context: dict[str, object] = {"question": question, "next_question": selectors.question_next(question)}
+    # Only a final answer shows the next question: a page with the form does not look it up.
+    context: dict[str, object] = {
+        "question": question,
+        "next_question": SimpleLazyObject(partial(selectors.question_next, question)),
+    }
     if question.is_prediction:
         context["spec"] = question.prediction_spec
     return {**context, **extra}
 
 
 @require_http_methods(["GET", "POST"])
+@anonymous_page
 def question(request: HttpRequest, slug: str) -> HttpResponse:
     question = _get_published_question(slug)
     if request.method == "GET":
