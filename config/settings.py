@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +110,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# The largest request body accepted (config/limits.py): two 20 KB snippets and a question bank
+# upload fit many times over; anything bigger is refused with 413 before it is read.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 1024 * 1024, minimum=64 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -132,7 +138,10 @@ _SQLITE_PATH = VAR_DIR / "lockstep.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
         env_url("DATABASE_URL", f"sqlite:///{_SQLITE_PATH}", ("sqlite", "postgres", "postgresql")),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0),
+        # Opening a connection per request (and SQLite's PRAGMAs with it) cost a signed-in page
+        # more than its queries; a connection that went bad is checked and replaced before use.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -174,6 +183,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Sessions are read from Redis and written through to the database: a signed-in page costs no
+# session query, and a Redis outage falls back to the database (the backend logs and carries on).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Security headers: strict when DEBUG=0 so `manage.py check --deploy` is clean.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
