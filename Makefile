@@ -16,7 +16,7 @@ TEST_REDIS_URL ?= $(patsubst %/0,%/15,$(REDIS_URL))
 help:
 	@echo "make run    set up and start Lockstep (Redis, Celery workers, web server)"
 	@echo "make test   set up and run the whole test suite"
-	@echo "make lint   ruff check and format check"
+	@echo "make lint   ruff check, format check, mypy on sandbox/engine"
 	@echo "make bench  run the benchmarks in bench/ (prints figures)"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -52,6 +52,7 @@ test: setup
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 fmt: venv
 	$(BIN)/ruff format .

@@ -1,7 +1,7 @@
 """Shared fixtures: people, the real Celery workers and a real browser.
 
-The suite talks to real things. `celery_workers` starts the same two workers `make run` starts
-(queues `runs` and `timing`) against the test database and the real Redis; `browser` drives
+The suite talks to real things. `celery_workers` starts the same three workers `make run` starts
+(queues `runs`, `timing` and `mail`) against the test database and the real Redis; `browser` drives
 Debian's chromium through Playwright.
 """
 
@@ -115,6 +115,7 @@ class Workers:
         # A short run lease, so a test that kills a worker sees its run recovered within seconds.
         env.setdefault("SANDBOX_LEASE_SECONDS", "8")
         env.setdefault("SANDBOX_SWEEP_SECONDS", "2")
+        env.setdefault("SANDBOX_HEARTBEAT_SECONDS", "1")  # /healthz tests wait for the first beat
         log = open(self.log_dir / f"worker-{queue}.log", "ab")  # noqa: SIM115 - closed with the process
         args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", self.name(queue)]
         args += ["--without-gossip", "--without-mingle", "-l", "info"]
@@ -161,10 +162,12 @@ class Workers:
 
 @pytest.fixture(scope="session")
 def celery_workers(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[Workers]:
-    """The two real workers, against the test database; tests using them need `transactional_db`."""
+    """The three real workers (`runs`, `timing`, `mail`), against the test database; tests using
+    them need `transactional_db`."""
     workers = Workers()
     workers.start("runs")
     workers.start("timing")
+    workers.start("mail")
     try:
         workers.wait_ready()
         yield workers

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors, services
 from accounts.forms import EmailAuthenticationForm, SignupForm
+from accounts.owners import anon_key_keep
 from accounts.tokens import InvalidToken, user_from_verify_token
 from config.ratelimit import rate_limit_allows, rate_limit_reached
 from notifications import selectors as notification_selectors
@@ -30,6 +31,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.account_create(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
+        anon_key_keep(request)  # the anonymous work done before signing up follows the account
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request, f"Welcome to Lockstep. We sent a link to {user.email}: open it to verify your address."
@@ -68,6 +70,10 @@ class LoginView(auth_views.LoginView):
             form.add_error(None, LOGIN_LIMITED_TEXT)
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
+        anon_key_keep(self.request)  # the anonymous work done before logging in follows the account
+        return super().form_valid(form)
 
     def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:
         for scope, ident, limit in self._failure_keys():

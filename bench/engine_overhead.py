@@ -17,10 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sandbox.engine import Job, Variant, isolation_status, run_job
+from sandbox.engine import EngineConfig, Job, Variant, isolation_status, run_job
 
 INTERPRETER = "/usr/bin/python3"
 SLOT = int(os.environ.get("BENCH_SLOT", "6"))
+# The engine reads no environment: the same SANDBOX_* knobs a worker gets, passed in.
+CONFIG = EngineConfig.from_env(os.environ)
 
 
 def bare(runs: int) -> list[float]:
@@ -38,7 +40,7 @@ def sandboxed(runs: int) -> tuple[list[float], list[float]]:
     totals, walls = [], []
     for _ in range(runs):
         started = time.monotonic()
-        report = run_job(job, slot=SLOT)
+        report = run_job(job, slot=SLOT, config=CONFIG)
         totals.append(time.monotonic() - started)
         assert report.status == "ok", report.message
         walls.append(report.repetitions[0].wall_seconds)
@@ -52,11 +54,11 @@ def _quartiles(times: list[float]) -> str:
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    status = isolation_status(INTERPRETER)
+    status = isolation_status(INTERPRETER, config=CONFIG)
     if not status.ok:
         sys.exit(status.message)
     # The first job pays for the environment probe and the slot's cgroup directories.
-    warmup = run_job(Job(variants=(Variant("warmup", "pass\n"),)), slot=SLOT)
+    warmup = run_job(Job(variants=(Variant("warmup", "pass\n"),)), slot=SLOT, config=CONFIG)
     bare_times, job_times, wall_times = [], [], []
     # Alternate in blocks so that drift of the machine hits both sides alike.
     for _ in range(5):

@@ -18,12 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sandbox.engine import Job, Limits, Variant, run_job
+from sandbox.engine import EngineConfig, Job, Limits, Variant, run_job
 
 JOBS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000_000
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 SLOT = int(os.environ.get("BENCH_SLOT_BASE", "48")) + 2
+# The engine reads no environment: the same SANDBOX_* knobs a worker gets, passed in.
+CONFIG = EngineConfig.from_env(os.environ)
 
 CRUNCH = f"""
 import json, time
@@ -92,7 +94,7 @@ def main() -> None:
     print(f"{JOBS} jobs, {N:,} iterations in total per variant, {REPEAT} repetitions each")
     print("job  seq wall  thr/seq  proc/seq  | inner: thr/seq proc/seq | noisy")
     for index in range(JOBS):
-        report = run_job(job, slot=SLOT)
+        report = run_job(job, slot=SLOT, config=CONFIG)
         if report.status != "ok":
             sys.exit(f"job {index + 1}: {report.status}: {report.message}")
         wall = {v.name: v.median_wall for v in report.variants}

@@ -1,7 +1,8 @@
 """`/healthz`: the state of every part a learner's answer depends on, as JSON.
 
 HTTP 200 only when the database, Redis, at least one Celery worker and the sandbox are all up,
-so a load balancer or `make run` can wait on it.
+so a load balancer or `make run` can wait on it. The sandbox's state is what the workers report
+in their heartbeats (sandbox/heartbeat.py), per worker: which hosts can measure, on what.
 """
 
 import time
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET
 from config.celery import app as celery_app
 
 CELERY_PING_TIMEOUT = 1.0
+HOST_FIELDS = ("worker", "host", "queues", "measures", "sandbox", "isolation", "cgroup", "interpreter", "cores", "time")
 
 
 def check_database() -> dict[str, Any]:
@@ -44,10 +46,22 @@ def check_workers() -> dict[str, Any]:
 
 
 def check_sandbox() -> dict[str, Any]:
-    from sandbox.engine import isolation_status
+    """The sandbox as the workers report it (their heartbeats): this process never runs bwrap."""
+    from sandbox.heartbeat import heartbeats_read
 
-    status = isolation_status(settings.SANDBOX_INTERPRETER)
-    return {"ok": status.ok, "reason" if not status.ok else "detail": status.message}
+    beats = heartbeats_read()
+    hosts = [
+        {key: beat.get(key) for key in HOST_FIELDS}
+        for beat in beats
+        if beat.get("sandbox") is not None  # a mail-only worker has no sandbox to report
+    ]
+    measuring = [host["worker"] for host in hosts if host["measures"]]
+    result: dict[str, Any] = {"ok": bool(measuring), "measuring": measuring, "hosts": hosts}
+    if not measuring:
+        result["reason"] = "no worker reports a working sandbox" + (
+            ": " + "; ".join(f"{h['worker']}: {h['sandbox']['message']}" for h in hosts) if hosts else ""
+        )
+    return result
 
 
 def _run(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -69,6 +83,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     else:
         # Pinging workers through a dead broker would only add its timeout to the answer.
         checks["workers"] = {"ok": False, "reason": "Redis (the Celery broker) is unreachable"}
-    checks["sandbox"] = _run(check_sandbox)
+    if checks["redis"]["ok"]:
+        checks["sandbox"] = _run(check_sandbox)
+    else:
+        checks["sandbox"] = {"ok": False, "reason": "Redis (where workers report the sandbox) is unreachable"}
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503)

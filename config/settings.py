@@ -219,6 +219,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=30),
 }
 CELERY_TASK_DEFAULT_QUEUE = "runs"
+# Queues by kind of work: mail never competes with learners' runs nor adds noise to timings.
+# Routes by task name (glob patterns), not per call; the sandbox's `runs`/`timing` are chosen
+# per run by sandbox.services.run_queue. Every mail task's name matches one of these.
+CELERY_TASK_ROUTES = {
+    "notifications.*": {"queue": "mail"},  # confirmations, launch fan-out, delivery batches
+    "accounts.*_mail_send": {"queue": "mail"},  # verification and password-reset emails
+    "review.*": {"queue": "mail"},  # review reminders
+    "*_mail_send": {"queue": "mail"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -264,9 +273,11 @@ LOGGING = {
 # not one under a private home), and the limits (see sandbox/engine/README.md).
 SANDBOX_INTERPRETER = env_str("SANDBOX_INTERPRETER", "/usr/bin/python3")
 try:
-    from sandbox.engine import Limits
+    from sandbox.engine import EngineConfig, Limits
 
+    # Parsed once here; sandbox/jobs.py hands them to the engine (which never reads the environment).
     SANDBOX_LIMITS = Limits.from_env(os.environ)
+    SANDBOX_ENGINE = EngineConfig.from_env(os.environ)
 except ValueError as error:
     raise ImproperlyConfigured(str(error)) from None
 # Each worker process gets sandbox slot SANDBOX_SLOT_BASE + its pool index (its own uid).
@@ -275,6 +286,9 @@ SANDBOX_SLOT_BASE = env_int("SANDBOX_SLOT_BASE", 0, minimum=0)
 # worker requeues the run, long before Redis's visibility_timeout would redeliver it.
 SANDBOX_LEASE_SECONDS = env_int("SANDBOX_LEASE_SECONDS", 15, minimum=3)
 SANDBOX_SWEEP_SECONDS = env_int("SANDBOX_SWEEP_SECONDS", 5, minimum=1)
+# Every worker publishes its health (sandbox, interpreter, cores, queues) to Redis this often;
+# /healthz and the playground read it (sandbox/heartbeat.py). Three missed beats: gone.
+SANDBOX_HEARTBEAT_SECONDS = env_int("SANDBOX_HEARTBEAT_SECONDS", 10, minimum=1)
 PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 10, minimum=1)
 # A finished measurement of the very same job this recent answers a new prediction at once
 # (labelled with its age), so a crowd does not queue behind the one-at-a-time timing worker.

@@ -6,14 +6,18 @@ class QuizzesConfig(AppConfig):
     verbose_name = "Lessons and questions"
 
     def ready(self) -> None:
-        # Registers the question-bank and practice-test loaders with loadcontent.
-        # Cached pages and fragments are keyed by the content version: any saved or deleted
-        # content row (the admin, the loaders, authoring) replaces it once the write commits.
         from django.db.models.signals import post_delete, post_save
 
+        from accounts.signals import anonymous_work_claimed
+
+        # Registers the question-bank and practice-test loaders with loadcontent.
         from quizzes import banks, content_practice_tests  # noqa: F401
         from quizzes.models import Choice, Lesson, Misconception, PracticeTest, Question, Track
+        from quizzes.receivers import answers_claim
 
+        anonymous_work_claimed.connect(answers_claim, dispatch_uid="quizzes.answers_claim")
+        # Cached pages and fragments are keyed by the content version: any saved or deleted
+        # content row (the admin, the loaders, authoring) replaces it once the write commits.
         for model in (Track, Lesson, Question, Choice, Misconception, PracticeTest):
             post_save.connect(_content_changed, sender=model, dispatch_uid=f"content-version-{model.__name__}")
             post_delete.connect(_content_changed, sender=model, dispatch_uid=f"content-version-del-{model.__name__}")

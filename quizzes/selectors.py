@@ -4,6 +4,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from accounts.owners import owner_of
 from quizzes.models import Answer, Lesson, Question, Status, Track
 
 
@@ -24,11 +25,8 @@ def lesson_get(*, track_slug: str, lesson_slug: str) -> Lesson:
 
 def learner_answers(request: HttpRequest) -> QuerySet[Answer]:
     """The answers of whoever is asking: their account's, or this browser session's."""
-    if request.user.is_authenticated:
-        return Answer.objects.filter(user=request.user)
-    if not request.session.session_key:
-        return Answer.objects.none()
-    return Answer.objects.filter(user=None, session_key=request.session.session_key)
+    owner = owner_of(request)
+    return Answer.objects.filter(owner.q()) if owner else Answer.objects.none()
 
 
 def lesson_practice(*, lesson: Lesson, answers: QuerySet[Answer]) -> list[dict[str, object]]:

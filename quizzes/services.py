@@ -7,14 +7,15 @@ before anything runs; the run is enqueued after commit and graded when it has fi
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.owners import Owner
 from quizzes.models import Answer, PracticeTest, Question, Status
 from quizzes.pagecache import content_version_bump
 from quizzes.spec import SpecError
-from sandbox.engine import Job, Variant
+from sandbox.engine import Job
+from sandbox.jobs import job_build
 from sandbox.models import Run
 from sandbox.selectors import run_in_flight, run_recent_finished
 from sandbox.services import SandboxError, run_enqueue
@@ -26,22 +27,18 @@ class AnswerError(ValueError):
 
 def question_job(question: Question) -> Job:
     spec = question.prediction_spec
-    return Job(
-        variants=tuple(Variant(name, source) for name, source in spec.variants.items()),
-        repeat=spec.repeat,
-        limits=settings.SANDBOX_LIMITS,
-        interpreter=settings.SANDBOX_INTERPRETER,
-    )
+    return job_build(variants=spec.variants.items(), repeat=spec.repeat)
 
 
-def _owner(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return user if user is not None and user.is_authenticated else None
+def answer_owner(answer: Answer) -> Owner | None:
+    """Who owns the answer, so the run it asks for belongs to them too."""
+    if answer.user_id is None and not answer.session_key:
+        return None
+    return Owner(user_id=answer.user_id, anon_key="" if answer.user_id else answer.session_key)
 
 
 @transaction.atomic
-def answer_submit_choices(
-    *, question: Question, selected: set[int], confidence: str, user: AbstractBaseUser | None, session_key: str
-) -> Answer:
+def answer_submit_choices(*, question: Question, selected: set[int], confidence: str, owner: Owner) -> Answer:
     valid = set(question.choices.values_list("pk", flat=True))
     if not selected or not selected <= valid:
         raise AnswerError("Pick an answer first.")
@@ -50,8 +47,7 @@ def answer_submit_choices(
     correct = question.grade_choices(selected)
     return Answer.objects.create(
         question=question,
-        user=_owner(user),
-        session_key=session_key,
+        **owner.row_fields(),
         selected=sorted(selected),
         confidence=confidence,
         verdict=Answer.Verdict.CORRECT if correct else Answer.Verdict.WRONG,
@@ -64,8 +60,7 @@ def answer_submit_prediction(
     question: Question,
     prediction: str,
     confidence: str,
-    user: AbstractBaseUser | None,
-    session_key: str,
+    owner: Owner,
     reuse: bool = True,
 ) -> Answer:
     """Store the prediction, then answer it from a recent identical run or queue a fresh one."""
@@ -75,7 +70,7 @@ def answer_submit_prediction(
         raise AnswerError(error.reason) from None
     with transaction.atomic():
         answer = Answer.objects.create(
-            question=question, user=_owner(user), session_key=session_key, prediction=cleaned, confidence=confidence
+            question=question, **owner.row_fields(), prediction=cleaned, confidence=confidence
         )
     # The prediction is committed before the run is requested, so a broker outage loses nothing:
     # the learner is told and can retry with the same answer.
@@ -97,9 +92,8 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
     if shared is not None:
         run, reused = shared, shared.status == Run.Status.FINISHED
     else:
-        queue = "timing" if answer.question.prediction_spec.is_timing else "runs"
         try:
-            run = run_enqueue(job=job, queue=queue, user=answer.user, session_key=answer.session_key)
+            run = run_enqueue(job=job, timing=answer.question.prediction_spec.is_timing, owner=answer_owner(answer))
         except SandboxError as error:
             # The prediction stays; the learner sees why nothing ran and can retry.
             Answer.objects.filter(pk=answer.pk).update(

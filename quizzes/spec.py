@@ -12,12 +12,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.engine.job import MAX_VARIANTS, Limits, name_problem, repeat_problem, source_problem
+
 NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
 BOUNDS = ("above", "at_least", "below", "at_most")
 METRICS = ("ratio", "race", "output", "number")
-MAX_VARIANTS = 4
-MAX_REPEAT = 20
-MAX_SOURCE_BYTES = 20_000
+# The bank's limit on repetitions, stricter than the engine's: a learner waits for the verdict.
+# Everything else about a job (variant count, names, sources) is the engine's `Job` rules.
+BANK_MAX_REPEAT = 20
 # A typed prediction longer than this cannot be what a snippet prints within the sandbox's output limit.
 MAX_TYPED_PREDICTION = 10_000
 
@@ -118,19 +120,22 @@ class PredictionSpec:
         if not isinstance(variants, dict) or not 1 <= len(variants) <= MAX_VARIANTS:
             raise SpecError("variants", f"give 1 to {MAX_VARIANTS} named snippets")
         for name, source in variants.items():
-            if not isinstance(name, str) or not NAME.match(name):
-                raise SpecError("variants", f"name {name!r} must be 1-32 of a-z, 0-9, _ or -")
+            problem = name_problem(name)
+            if problem:
+                raise SpecError("variants", problem)
             if not isinstance(source, str) or not source.strip():
                 raise SpecError(f"variants.{name}", "must be non-empty Python source")
-            if len(source.encode()) > MAX_SOURCE_BYTES or "\x00" in source:
-                raise SpecError(f"variants.{name}", f"must be under {MAX_SOURCE_BYTES} bytes of text")
+            problem = source_problem(name, source, Limits())
+            if problem:
+                raise SpecError(f"variants.{name}", problem)
             try:
                 compile(source, f"<{name}>", "exec", dont_inherit=True)  # parses only; never executed
             except SyntaxError as error:
                 raise SpecError(f"variants.{name}", f"syntax error on line {error.lineno}: {error.msg}") from None
         repeat = data.get("repeat", 1)
-        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
-            raise SpecError("repeat", f"must be a whole number from 1 to {MAX_REPEAT}")
+        problem = repeat_problem(repeat, maximum=BANK_MAX_REPEAT)
+        if problem:
+            raise SpecError("repeat", problem)
         metric = cls._metric(data.get("metric"), variants)
         buckets: tuple[Bucket, ...] = ()
         expected = data.get("expected")

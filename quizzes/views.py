@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.owners import owner_of
 from quizzes import selectors, services
 from quizzes.models import Answer, Misconception, PracticeTest, Question, Status
 from quizzes.pagecache import anonymous_page
@@ -47,13 +48,6 @@ def _get_published_question(slug: str) -> Question:
     )
 
 
-def _session_key(request: HttpRequest) -> str:
-    # Anonymous learners keep their progress in the session, so it must exist before answering.
-    if not request.session.session_key:
-        request.session.save()
-    return request.session.session_key or ""
-
-
 def _question_context(question: Question, **extra: object) -> dict[str, object]:
     # Only a final answer shows the next question: a page with the form does not look it up.
     context: dict[str, object] = {
@@ -80,8 +74,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
                 question=question,
                 prediction=request.POST.get("prediction", ""),
                 confidence=confidence,
-                user=request.user,
-                session_key=_session_key(request),
+                owner=owner_of(request, create=True),
             )
         else:
             selected = {int(pk) for pk in request.POST.getlist("choice") if pk.isdigit()}
@@ -89,8 +82,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
                 question=question,
                 selected=selected,
                 confidence=confidence,
-                user=request.user,
-                session_key=_session_key(request),
+                owner=owner_of(request, create=True),
             )
     except services.AnswerError as error:
         context = _question_context(question, error=str(error), posted=request.POST)

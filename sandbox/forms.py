@@ -4,12 +4,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
-from sandbox.engine import Job, Variant
-from sandbox.engine.job import VARIANT_NAME
+from sandbox.engine import Job
+from sandbox.engine.job import name_problem, source_problem
+from sandbox.jobs import job_build, job_limits, job_problem
 
-MAX_PLAYGROUND_REPEAT = 10
+# The product's limit, stricter than the engine's: a playground run should answer in seconds.
+PLAYGROUND_MAX_REPEAT = 10
 
 
 class PlaygroundForm(forms.Form):
@@ -25,12 +26,12 @@ class PlaygroundForm(forms.Form):
         strip=False,
     )
     repeat = forms.IntegerField(
-        label="Repetitions", min_value=1, max_value=MAX_PLAYGROUND_REPEAT, initial=3
+        label="Repetitions", min_value=1, max_value=PLAYGROUND_MAX_REPEAT, initial=3
     )
 
     def _clean_name(self, field: str) -> str:
         name = self.cleaned_data.get(field, "").strip()
-        if name and not VARIANT_NAME.fullmatch(name):
+        if name and name_problem(name):
             raise forms.ValidationError(
                 "Use 1-32 characters: lower-case letters, digits, '_' or '-'."
             )
@@ -44,15 +45,12 @@ class PlaygroundForm(forms.Form):
 
     def _clean_source(self, field: str) -> str:
         source = self.cleaned_data.get(field, "")
-        limit = settings.SANDBOX_LIMITS.source_bytes
-        size = len(source.encode("utf-8"))
-        if size > limit:
-            raise forms.ValidationError(
-                f"This code is {size:,} bytes; the limit is {limit:,} bytes "
-                f"({limit // 1000} KB). Shorten it and run again."
-            )
-        if "\x00" in source:
-            raise forms.ValidationError("The code contains a NUL character.")
+        # The engine's own rules for a source (size, NUL, UTF-8), shown beside the field.
+        problem = source_problem(
+            self.cleaned_data.get(field.replace("source", "name")) or "", source, job_limits()
+        )
+        if problem:
+            raise forms.ValidationError(f"{problem} Shorten or fix it and run again.")
         return source
 
     def clean_source_1(self) -> str:
@@ -68,24 +66,24 @@ class PlaygroundForm(forms.Form):
                 data["name_2"] = "b" if data.get("name_1") != "b" else "second"
             if data.get("name_1") and data["name_2"] == data["name_1"]:
                 self.add_error("name_2", "Give the two variants different names.")
+        if not self.errors:
+            # Whatever the fields did not catch, the engine's validator does (one set of rules).
+            problem = job_problem(self.job(), max_repeat=PLAYGROUND_MAX_REPEAT)
+            if problem:
+                self.add_error(None, problem)
         return data
 
     def job(self) -> Job:
         data = self.cleaned_data
-        variants = [Variant(data["name_1"], data["source_1"])]
+        variants = [(data["name_1"], data["source_1"])]
         if data.get("source_2", "").strip():
-            variants.append(Variant(data["name_2"], data["source_2"]))
-        return Job(
-            variants=tuple(variants),
-            repeat=data["repeat"],
-            limits=settings.SANDBOX_LIMITS,
-            interpreter=settings.SANDBOX_INTERPRETER,
-        )
+            variants.append((data["name_2"], data["source_2"]))
+        return job_build(variants=variants, repeat=data["repeat"])
 
 
 def initial_from_variants(variants: Iterable[tuple[str, str]], repeat: int = 3) -> dict:
     """Form initial data from (name, source) pairs: an example, a run or another page."""
-    initial: dict = {"repeat": max(1, min(MAX_PLAYGROUND_REPEAT, repeat))}
+    initial: dict = {"repeat": max(1, min(PLAYGROUND_MAX_REPEAT, repeat))}
     for number, (name, source) in enumerate(list(variants)[:2], start=1):
         initial[f"name_{number}"] = name
         initial[f"source_{number}"] = source

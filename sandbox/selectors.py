@@ -2,9 +2,6 @@
 
 from datetime import timedelta
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from sandbox.engine import Status
@@ -27,19 +24,6 @@ def run_recent_finished(*, fingerprint: str, max_age_seconds: int) -> Run | None
         .order_by("-finished_at")
         .first()
     )
-
-
-def runs_of_owner(
-    *, user: AbstractBaseUser | AnonymousUser | None = None, session_key: str = "", limit: int = 10
-) -> QuerySet[Run]:
-    """The latest runs a learner (or an anonymous session) started, newest first."""
-    if user is not None and user.is_authenticated:
-        runs = Run.objects.filter(user=user)
-    elif session_key:
-        runs = Run.objects.filter(user=None, session_key=session_key)
-    else:
-        return Run.objects.none()
-    return runs.order_by("-created_at")[:limit]
 
 
 def run_in_flight(*, fingerprint: str, max_age_seconds: int) -> Run | None:

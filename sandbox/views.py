@@ -17,9 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
+from accounts.owners import owner_of
 from config.ratelimit import rate_limit_allows
 from sandbox.examples import BY_SLUG, DEFAULT, EXAMPLES
-from sandbox.forms import PlaygroundForm, initial_from_variants
+from sandbox.forms import PLAYGROUND_MAX_REPEAT, PlaygroundForm, initial_from_variants
+from sandbox.heartbeat import measuring_hosts
 from sandbox.models import Run
 from sandbox.services import SandboxError, run_enqueue
 
@@ -33,23 +35,13 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _session_key(request: HttpRequest) -> str:
-    if not request.session.session_key:
-        request.session.save()
-    return request.session.session_key or ""
-
-
 def _get_run_for_viewer(request: HttpRequest, run_id: uuid.UUID) -> Run:
     """The run if this visitor started it; 404 for anyone else (not even its existence leaks)."""
-    run = Run.objects.filter(pk=run_id).first()
+    owner = owner_of(request)
+    run = Run.objects.filter(owner.q(), pk=run_id).first() if owner else None
     if run is None:
         raise Http404("No such run")
-    if run.user_id is not None:
-        if request.user.is_authenticated and run.user_id == request.user.pk:
-            return run
-    elif run.session_key and run.session_key == request.session.session_key:
-        return run
-    raise Http404("No such run")
+    return run
 
 
 def _over_limit(who: str, limit: int) -> bool:
@@ -66,17 +58,27 @@ def _rate_limited(request: HttpRequest) -> bool:
     learners behind one NAT (a classroom) before it says no.
     """
     limit = settings.PLAYGROUND_RUNS_PER_MINUTE
+    owner = owner_of(request, create=True)
     try:
-        if request.user.is_authenticated:
-            return _over_limit(f"user:{request.user.pk}", limit)
+        if not owner.is_anonymous:
+            return _over_limit(f"user:{owner.user_id}", limit)
         address = request.META.get("REMOTE_ADDR", "")
         # Both count every try: a new session does not reset the address's count.
-        over_session = _over_limit(f"session:{_session_key(request)}", limit)
+        over_session = _over_limit(f"session:{owner.anon_key}", limit)
         over_address = _over_limit(f"ip:{address}", limit * ANONYMOUS_LEARNERS_PER_ADDRESS)
         return over_session or over_address
     except Exception:  # cache (Redis) down: run_enqueue will say the runner is unavailable
         logger.warning("rate limit cache unavailable", exc_info=True)
         return False
+
+
+def _measuring_hosts() -> list[dict] | None:
+    """The workers that can measure, from their heartbeats; None when Redis cannot say."""
+    try:
+        return measuring_hosts()
+    except Exception:  # Redis down: the page still works, without the line
+        logger.warning("worker heartbeats unavailable", exc_info=True)
+        return None
 
 
 def _initial_from_query(request: HttpRequest) -> tuple[dict, str]:
@@ -113,6 +115,8 @@ def _page(
         "report": run.report_obj if run else None,
         "error": error,
         "rate_limit": settings.PLAYGROUND_RUNS_PER_MINUTE,
+        # Not on the progress polls: they swap only the result.
+        "measuring": None if partial == "result" else _measuring_hosts(),
     }
     template = "sandbox/playground.html" + (f"#{partial}" if partial else "")
     return render(request, template, context, status=status)
@@ -154,9 +158,10 @@ def playground(request: HtmxHttpRequest) -> HttpResponse:
     try:
         run = run_enqueue(
             job=job,
-            queue=Run.Queue.TIMING if len(job.variants) > 1 else Run.Queue.RUNS,
-            user=request.user,
-            session_key="" if request.user.is_authenticated else _session_key(request),
+            # Two variants are a comparison of their timings.
+            timing=len(job.variants) > 1,
+            max_repeat=PLAYGROUND_MAX_REPEAT,
+            owner=owner_of(request, create=True),
         )
     except SandboxError as error:
         return _page(

@@ -22,13 +22,17 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# Two workers: `runs` takes output-only jobs side by side; `timing` runs one job at a time on
+# Three workers: `runs` takes output-only jobs side by side; `timing` runs one job at a time on
 # this host so learners' measurements do not distort each other. Distinct slot bases give each
 # worker process its own sandbox uid.
 start worker-runs env SANDBOX_SLOT_BASE=0 $BIN/celery -A config worker -Q runs -c "$(nproc)" \
   -n "runs@%h" --without-gossip --without-mingle -l info
 start worker-timing env SANDBOX_SLOT_BASE=32 $BIN/celery -A config worker -Q timing -c 1 \
   --prefetch-multiplier 1 -n "timing@%h" --without-gossip --without-mingle -l info
+# Mail (confirmations, launch fan-out, reminders, account emails) has its own queue and worker,
+# so a launch never competes with learners' runs (routes: CELERY_TASK_ROUTES in settings).
+start worker-mail $BIN/celery -A config worker -Q mail -c 2 -n "mail@%h" --without-gossip \
+  --without-mingle -l info
 start web $BIN/python manage.py runserver "127.0.0.1:$PORT"
 
 sleep 2

@@ -109,7 +109,7 @@ def test_a_failed_repetition_is_no_measurement():
         ({"metric": {"type": "speed"}}, "metric.type", "must be one of"),
         ({"variants": {"Bad Name": "x = 1"}}, "variants", "must be 1-32"),
         ({"variants": {"sequential": "def (:", "threads": "x"}}, "variants.sequential", "syntax error on line 1"),
-        ({"repeat": 0}, "repeat", "from 1 to 20"),
+        ({"repeat": 0}, "repeat", "between 1 and 20"),
         ({"misconceptions": {"same": "x"}}, "misconceptions", "wrong bucket keys"),
         ({"buckets": [{"key": "a", "label": "A", "below": 1, "at_most": 2}, RATIO["buckets"][2]]}, "buckets[0]", "one"),
     ],

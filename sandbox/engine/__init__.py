@@ -3,7 +3,9 @@
 Plain Python, no Django: take a Job, return a Report.
 """
 
+from .config import EngineConfig
 from .job import Job, Limits, Variant
+from .probe import isolation_status
 from .report import (
     Environment,
     IsolationStatus,
@@ -13,9 +15,10 @@ from .report import (
     Status,
     VariantSummary,
 )
-from .runner import isolation_status, run_job
+from .runner import run_job
 
 __all__ = [
+    "EngineConfig",
     "Environment",
     "IsolationStatus",
     "Job",

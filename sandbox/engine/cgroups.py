@@ -340,7 +340,7 @@ class SlotCgroup:
                     return False
                 time.sleep(0.002)
         finally:
-            if frozen:
+            if frozen and freezer is not None:
                 with contextlib.suppress(OSError):
                     _write(freezer / "freezer.state", "THAWED")
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -20,9 +19,8 @@ SYSTEM_PYTHON = re.compile(r"/usr/(local/)?bin/python3(\.\d+)?")
 MAX_REPEAT = 50
 
 
-def interpreter_allowed(path: str) -> bool:
-    """System python3 binaries, plus any listed in SANDBOX_INTERPRETERS (colon-separated)."""
-    extra = [p for p in os.environ.get("SANDBOX_INTERPRETERS", "").split(":") if p]
+def interpreter_allowed(path: str, extra: Collection[str] = ()) -> bool:
+    """System python3 binaries, plus the `extra` ones this host allows (EngineConfig)."""
     return bool(SYSTEM_PYTHON.fullmatch(path)) or path in extra
 
 
@@ -143,17 +141,23 @@ class Job:
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    def problem(self) -> str | None:
-        """Why this job must not run, in words an author understands; None if it may."""
+    def problem(
+        self, *, interpreters: Collection[str] = (), max_repeat: int = MAX_REPEAT
+    ) -> str | None:
+        """Why this job must not run, in words an author understands; None if it may.
+
+        The one validator of a job. `interpreters` are the extra ones the host allows
+        (EngineConfig.interpreters); a product may ask for a stricter `max_repeat` than the
+        engine's (never a looser one).
+        """
         if (
             not isinstance(self.variants, (tuple, list))
             or not 1 <= len(self.variants) <= MAX_VARIANTS
         ):
             return f"A job needs between 1 and {MAX_VARIANTS} variants."
-        if isinstance(self.repeat, bool) or not isinstance(self.repeat, int):
-            return "The repetition count must be a whole number."
-        if not 1 <= self.repeat <= MAX_REPEAT:
-            return f"The repetition count must be between 1 and {MAX_REPEAT}."
+        problem = repeat_problem(self.repeat, maximum=max_repeat)
+        if problem:
+            return problem
         if not isinstance(self.limits, Limits):
             return "The limits are not valid."
         limit_problem = self.limits.problem()
@@ -161,7 +165,7 @@ class Job:
             return f"Limit out of range: {limit_problem[1]}."
         if not isinstance(self.interpreter, str) or not self.interpreter.startswith("/"):
             return "The interpreter must be an absolute path."
-        if not interpreter_allowed(self.interpreter):
+        if not interpreter_allowed(self.interpreter, interpreters):
             return (
                 f"The interpreter {self.interpreter} is not allowed; "
                 "list it in SANDBOX_INTERPRETERS to enable it."
@@ -170,25 +174,43 @@ class Job:
         for variant in self.variants:
             if not isinstance(variant, Variant):
                 return "Every variant needs a name and a source."
-            if not isinstance(variant.name, str) or not VARIANT_NAME.fullmatch(variant.name):
-                return (
-                    f"Variant name {variant.name!r} must be 1-32 characters of "
-                    "a-z, 0-9, '_' or '-'."
-                )
+            problem = name_problem(variant.name) or source_problem(
+                variant.name, variant.source, self.limits
+            )
+            if problem:
+                return problem
             if variant.name in seen:
                 return f"Variant name {variant.name!r} is used twice."
             seen.add(variant.name)
-            if not isinstance(variant.source, str):
-                return f"The source of variant {variant.name!r} must be text."
-            if "\x00" in variant.source:
-                return f"The source of variant {variant.name!r} contains a NUL character."
-            try:
-                size = len(variant.source.encode("utf-8"))
-            except UnicodeEncodeError:
-                return f"The source of variant {variant.name!r} is not valid UTF-8."
-            if size > self.limits.source_bytes:
-                return (
-                    f"The source of variant {variant.name!r} is {size} bytes; "
-                    f"the limit is {self.limits.source_bytes}."
-                )
         return None
+
+
+def repeat_problem(repeat: object, *, maximum: int = MAX_REPEAT) -> str | None:
+    """Why `repeat` is not a valid repetition count (at most `maximum`, never above MAX_REPEAT)."""
+    maximum = min(maximum, MAX_REPEAT)
+    if isinstance(repeat, bool) or not isinstance(repeat, int):
+        return "The repetition count must be a whole number."
+    if not 1 <= repeat <= maximum:
+        return f"The repetition count must be between 1 and {maximum}."
+    return None
+
+
+def name_problem(name: object) -> str | None:
+    if not isinstance(name, str) or not VARIANT_NAME.fullmatch(name):
+        return f"Variant name {name!r} must be 1-32 characters of a-z, 0-9, '_' or '-'."
+    return None
+
+
+def source_problem(name: str, source: object, limits: Limits) -> str | None:
+    if not isinstance(source, str):
+        return f"The source of variant {name!r} must be text."
+    if "\x00" in source:
+        return f"The source of variant {name!r} contains a NUL character."
+    try:
+        size = len(source.encode("utf-8"))
+    except UnicodeEncodeError:
+        return f"The source of variant {name!r} is not valid UTF-8."
+    if size > limits.source_bytes:
+        limit = limits.source_bytes
+        return f"The source of variant {name!r} is {size:,} bytes; the limit is {limit:,} bytes."
+    return None

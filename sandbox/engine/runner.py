@@ -2,201 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
 import os
 import signal
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
-from .jail import BASE_UID, BWRAP, Jail, Outcome
+from .config import EngineConfig
+from .jail import Outcome, jail_for, slot_lock
 from .job import Job, Limits
-from .report import Environment, IsolationStatus, Noise, Repetition, Report, Status, VariantSummary
+from .probe import PROBE_SLOT, explain, isolation_status, static_problems
+from .probe import environment as environment_of
+from .report import Noise, Repetition, Report, Status, VariantSummary
 
-# Health checks call isolation_status often; a real sandboxed probe every few seconds is plenty.
-STATUS_TTL_SECONDS = 5.0
-# Slot used by isolation_status so that a health check never waits for a running job.
-PROBE_SLOT = 1000
+__all__ = ["isolation_status", "run_job"]
+
 # Busy CPU time of other processes above this share of (wall time x cores) marks a job noisy;
 # /proc/stat counts in 10 ms ticks per core, so tiny jobs need a floor to avoid false alarms.
 NOISE_SHARE = 0.20
 NOISE_FLOOR_SECONDS = 0.05
-
-PROBE_SOURCE = """\
-import json, os, platform, sys
-gil = getattr(sys, "_is_gil_enabled", None)
-print(json.dumps({
-    "implementation": sys.implementation.name,
-    "version": platform.python_version(),
-    "cores": len(os.sched_getaffinity(0)),
-    "gil_enabled": bool(gil()) if gil else sys.implementation.name == "cpython",
-    "platform": f"{platform.system()}-{platform.release()}-{platform.machine()}",
-}))
-"""
-PROBE_LIMITS = Limits(wall_seconds=10.0, processes=16)
-
-_lock = threading.Lock()
-_jails: dict[tuple[int, str, int, bool], Jail] = {}
-_environments: dict[str, Environment] = {}
-_statuses: dict[str, tuple[float, IsolationStatus]] = {}
-
-
-def _base_uid() -> int:
-    raw = os.environ.get("SANDBOX_BASE_UID", str(BASE_UID))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"SANDBOX_BASE_UID={raw!r} is not a whole number") from None
-    if not 1000 <= value <= 2**31 - 2000:
-        raise ValueError(f"SANDBOX_BASE_UID={raw!r} must be an unprivileged uid (>= 1000)")
-    return value
-
-
-def _use_cgroups() -> bool:
-    # Lets tests and desktops exercise the rlimit fallback on a machine that has cgroups.
-    return os.environ.get("SANDBOX_NO_CGROUPS", "") not in ("1", "true", "yes")
-
-
-def _jail(slot: int, interpreter: str) -> Jail:
-    key = (slot, interpreter, _base_uid(), _use_cgroups())
-    with _lock:
-        jail = _jails.get(key)
-        if jail is None:
-            jail = Jail(slot, interpreter, base_uid=key[2], use_cgroups=key[3])
-            _jails[key] = jail
-        return jail
-
-
-@contextlib.contextmanager
-def _slot_lock(slot: int) -> Iterator[None]:
-    """Two processes given the same slot would share a uid and cgroup: take turns instead."""
-    directory = (
-        Path("/run/lock") if os.access("/run/lock", os.W_OK) else Path(tempfile.gettempdir())
-    )
-    with open(directory / f"lockstep-sandbox-slot{slot}.lock", "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _static_problems(interpreter: str) -> list[str]:
-    """What is missing before any sandbox can start, each with how to fix it."""
-    problems = []
-    if not os.access(BWRAP, os.X_OK):
-        problems.append(f"{BWRAP} is missing: install it with `apt-get install bubblewrap`.")
-    try:
-        from .seccomp_filter import compiled_filter
-
-        compiled_filter()
-    except (ImportError, OSError, AttributeError) as exc:
-        problems.append(
-            f"the seccomp filter cannot be built ({exc}): `apt-get install libseccomp2` "
-            "and `pip install pyseccomp==0.1.2`."
-        )
-    if not os.access(interpreter, os.X_OK):
-        problems.append(f"the interpreter {interpreter} does not exist or is not executable.")
-    elif os.geteuid() == 0:
-        mode = os.stat(interpreter).st_mode
-        if not mode & 0o001:
-            problems.append(
-                f"the interpreter {interpreter} is not executable by other users, so the "
-                "sandbox uid cannot run it: use a system interpreter such as /usr/bin/python3."
-            )
-    if not Path("/proc/self/ns/user").exists():
-        problems.append("the kernel has no user namespaces (CONFIG_USER_NS).")
-    return problems
-
-
-NAMESPACE_FIX = (
-    "bwrap could not create namespaces: enable unprivileged user namespaces "
-    "(`sysctl -w user.max_user_namespaces=15000`; on Debian before 11 "
-    "`sysctl -w kernel.unprivileged_userns_clone=1`; on Ubuntu 24.04+ "
-    "`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for "
-    "bwrap); inside Docker run the worker with `--security-opt seccomp=unconfined "
-    "--security-opt apparmor=unconfined` or as a privileged container."
-)
-
-
-def _explain(failure: str) -> str:
-    """A failed probe's cause, with the fix when it is the usual one (no user namespaces)."""
-    if "namespace" in failure.lower() or "uid map" in failure.lower():
-        return f"{NAMESPACE_FIX} ({failure})"
-    return failure
-
-
-def _probe(jail: Jail) -> Environment | str:
-    """The interpreter as seen from inside the sandbox, or why the sandbox failed."""
-    outcome = jail.run(PROBE_SOURCE, PROBE_LIMITS)
-    if outcome.infra_error:
-        return outcome.infra_error
-    if outcome.exit_code != 0:
-        text = outcome.stderr.decode("utf-8", "replace").strip()[-500:]
-        return (
-            f"the probe failed inside the sandbox (exit {outcome.exit_code}, "
-            f"signal {outcome.signal}): {text}"
-        )
-    try:
-        facts = json.loads(outcome.stdout)
-        return Environment(isolation=jail.isolation, **facts)
-    except (ValueError, TypeError) as exc:
-        return f"the probe printed something unexpected: {exc}"
-
-
-def _environment(jail: Jail) -> Environment | str:
-    with _lock:
-        cached = _environments.get(jail.interpreter)
-    if cached is not None:
-        return Environment(**{**cached.__dict__, "isolation": jail.isolation})
-    found = _probe(jail)
-    if isinstance(found, Environment):
-        with _lock:
-            _environments[jail.interpreter] = found
-    return found
-
-
-def isolation_status(interpreter: str = "/usr/bin/python3") -> IsolationStatus:
-    """Whether jobs can run here; if not, what is missing and how to fix it. Cached briefly."""
-    now = time.monotonic()
-    with _lock:
-        cached = _statuses.get(interpreter)
-    if cached is not None and now - cached[0] < STATUS_TTL_SECONDS:
-        return cached[1]
-    details: dict[str, object] = {"bwrap": BWRAP, "interpreter": interpreter, "euid": os.geteuid()}
-    problems = _static_problems(interpreter)
-    if not problems:
-        try:
-            jail = _jail(PROBE_SLOT, interpreter)
-            details["isolation"] = jail.isolation
-            if jail.cgroup is None:
-                details["cgroup"] = "unavailable: memory is bounded by RLIMIT_AS instead"
-            else:
-                details["cgroup"] = jail.cgroup.kind
-            with _slot_lock(PROBE_SLOT):
-                found = _probe(jail)
-            if isinstance(found, str):
-                problems.append(_explain(found))
-            else:
-                details["environment"] = found.__dict__
-        except (OSError, ValueError) as exc:
-            problems.append(f"the sandbox could not be prepared: {exc}")
-    if problems:
-        status = IsolationStatus(
-            ok=False, message="Sandbox unavailable: " + " ".join(problems), details=details
-        )
-    else:
-        status = IsolationStatus(
-            ok=True, message=f"Sandbox ready ({details['isolation']}).", details=details
-        )
-    with _lock:
-        _statuses[interpreter] = (time.monotonic(), status)
-    return status
 
 
 def _busy_cpu_seconds() -> float:
@@ -278,12 +102,14 @@ def run_job(
     *,
     slot: int = 0,
     on_progress: Callable[[int, int], None] | None = None,
+    config: EngineConfig | None = None,
 ) -> Report:
     """Run every variant `job.repeat` times, interleaved, each in a fresh sandbox.
 
     Never raises for anything the snippet does: a bad job is REJECTED, a missing sandbox
-    is INFRA_ERROR with how to fix it.
+    is INFRA_ERROR with how to fix it. `config` is this host's EngineConfig (defaults if None).
     """
+    config = config or EngineConfig()
     started_at, started = _now(), time.monotonic()
     fingerprint = ""
 
@@ -294,7 +120,7 @@ def run_job(
         return report
 
     try:
-        problem = job.problem()
+        problem = job.problem(interpreters=config.interpreters)
         if problem is None:
             fingerprint = job.fingerprint()
     except Exception as exc:  # a malformed Job object must still come back as a report
@@ -306,25 +132,25 @@ def run_job(
             Report(status=Status.REJECTED, message=f"Slot must be between 0 and {PROBE_SLOT - 1}.")
         )
 
-    problems = _static_problems(job.interpreter)
+    problems = static_problems(job.interpreter)
     if problems:
         return finish(
             Report(status=Status.INFRA_ERROR, message="Sandbox unavailable: " + " ".join(problems))
         )
     try:
-        jail = _jail(slot, job.interpreter)
+        jail = jail_for(slot, job.interpreter, config)
     except (OSError, ValueError) as exc:
         return finish(Report(status=Status.INFRA_ERROR, message=f"Sandbox unavailable: {exc}"))
 
     repetitions: list[Repetition] = []
     total = job.repeat * len(job.variants)
-    with _slot_lock(slot):
-        environment = _environment(jail)
+    with slot_lock(slot):
+        environment = environment_of(jail)
         if isinstance(environment, str):
             return finish(
                 Report(
                     status=Status.INFRA_ERROR,
-                    message=f"Sandbox unavailable: {_explain(environment)}",
+                    message=f"Sandbox unavailable: {explain(environment)}",
                 )
             )
         busy_before, own_before = _busy_cpu_seconds(), _own_cpu_seconds()

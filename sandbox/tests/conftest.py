@@ -8,22 +8,27 @@ import time
 
 import pytest
 
-from sandbox.engine import Job, Limits, Report, Variant, isolation_status, run_job
-from sandbox.engine.jail import BASE_UID
+from sandbox.engine import EngineConfig, Job, Limits, Report, Variant, isolation_status, run_job
 
 # A slot of its own, so a Celery worker on the same machine (slot 0, 1, ...) never shares
 # a uid with the tests and "no process of this uid is left" means what it says.
 TEST_SLOT = int(os.environ.get("SANDBOX_TEST_SLOT", "7"))
-TEST_UID = int(os.environ.get("SANDBOX_BASE_UID", BASE_UID)) + TEST_SLOT
+# The engine reads no environment: the tests pass it the same knobs a deployment would.
+TEST_CONFIG = EngineConfig.from_env(os.environ)
+TEST_UID = TEST_CONFIG.base_uid + TEST_SLOT
 SECRET = "LOCKSTEP_TEST_SECRET_7f3a9c"
 
 # Short limits keep the hostile corpus fast; generous enough for spawn pools on 2 cores.
 FAST = Limits(wall_seconds=2.0, cpu_seconds=4.0, memory_bytes=128 * 1024 * 1024)
 
 
-def run(source: str, limits: Limits = FAST, *, repeat: int = 1) -> Report:
+def run(
+    source: str, limits: Limits = FAST, *, repeat: int = 1, config: EngineConfig = TEST_CONFIG
+) -> Report:
     return run_job(
-        Job(variants=(Variant("main", source),), repeat=repeat, limits=limits), slot=TEST_SLOT
+        Job(variants=(Variant("main", source),), repeat=repeat, limits=limits),
+        slot=TEST_SLOT,
+        config=config,
     )
 
 
@@ -50,7 +55,7 @@ def assert_slot_empty(wait: float = 0.0) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _sandbox_available() -> None:
-    status = isolation_status()
+    status = isolation_status(config=TEST_CONFIG)
     if not status.ok:
         pytest.fail(f"the sandbox is not available on this machine: {status.message}")
 

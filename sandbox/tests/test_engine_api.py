@@ -5,23 +5,25 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sandbox.engine import (
+    EngineConfig,
     Job,
     Limits,
     Report,
     Status,
     Variant,
     isolation_status,
+    probe,
     run_job,
-    runner,
 )
-from sandbox.engine import jail as jail_module
+from sandbox.engine import bwrap as bwrap_module
 
-from .conftest import TEST_SLOT, assert_slot_empty, run
+from .conftest import TEST_CONFIG, TEST_SLOT, assert_slot_empty, run
 
 
 def job_of(*sources: str, **kwargs: object) -> Job:
@@ -38,7 +40,7 @@ def job_of(*sources: str, **kwargs: object) -> Job:
         (Job(variants=(Variant("a", "pass"), Variant("a", "pass"))), "used twice"),
         (Job(variants=(Variant("a", "print('\x00')"),)), "NUL"),
         (Job(variants=(Variant("a", "\ud800"),)), "not valid UTF-8"),
-        (Job(variants=(Variant("a", "#" * 20_001),)), "the limit is 20000"),
+        (Job(variants=(Variant("a", "#" * 20_001),)), "the limit is 20,000 bytes"),
         (job_of("pass", repeat=0), "between 1 and 50"),
         (job_of("pass", repeat=51), "between 1 and 50"),
         (job_of("pass", limits=Limits(wall_seconds=61)), "wall_seconds must be between"),
@@ -140,8 +142,8 @@ def test_isolation_status_reports_ready_with_details() -> None:
 def test_without_bwrap_the_engine_refuses_and_says_how_to_fix_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(runner, "BWRAP", "/nonexistent/bwrap")
-    monkeypatch.setattr(runner, "_statuses", {})
+    monkeypatch.setattr(probe, "BWRAP", "/nonexistent/bwrap")
+    monkeypatch.setattr(probe, "_statuses", {})
     report = run("print('must not run')")
     assert report.status is Status.INFRA_ERROR
     assert "apt-get install bubblewrap" in report.message
@@ -160,8 +162,8 @@ def test_when_bwrap_cannot_build_the_sandbox_nothing_runs_unsandboxed(
     fake = directory / "bwrap"
     fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(jail_module, "BWRAP", str(fake))
-    monkeypatch.setattr(runner, "_environments", {})
+    monkeypatch.setattr(bwrap_module, "BWRAP", str(fake))
+    monkeypatch.setattr(probe, "_environments", {})
     try:
         report = run_job(job_of("print('must not run')"), slot=TEST_SLOT + 1)
     finally:
@@ -171,23 +173,56 @@ def test_when_bwrap_cannot_build_the_sandbox_nothing_runs_unsandboxed(
     assert "No permissions to create new namespace" in report.message
 
 
-def test_without_cgroups_memory_falls_back_to_rlimits_and_says_so(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("SANDBOX_NO_CGROUPS", "1")
+def test_without_cgroups_memory_falls_back_to_rlimits_and_says_so() -> None:
+    no_cgroups = replace(TEST_CONFIG, cgroups=False)
     threads = run(
         "import threading\nts = [threading.Thread(target=lambda: None) for _ in range(100)]\n"
-        "[t.start() for t in ts]\n[t.join() for t in ts]\nprint('ok')\n"
+        "[t.start() for t in ts]\n[t.join() for t in ts]\nprint('ok')\n",
+        config=no_cgroups,
     )
     assert threads.status is Status.OK, threads.repetitions[0].stderr
     assert "rlimit-memory" in threads.environment.isolation
-    bomb = run("x = b'x' * (1 << 30)\n")
+    bomb = run("x = b'x' * (1 << 30)\n", config=no_cgroups)
     assert bomb.status is Status.EXITED
     assert "MemoryError" in bomb.repetitions[0].stderr
-    loop = run("while True: pass\n", Limits(wall_seconds=1.0))
+    loop = run("while True: pass\n", Limits(wall_seconds=1.0), config=no_cgroups)
     assert loop.status is Status.TIMED_OUT
     assert_slot_empty()
 
 
 def test_a_bad_slot_is_rejected() -> None:
     assert run_job(job_of("pass"), slot=-1).status is Status.REJECTED
+
+
+def test_the_engine_config_comes_from_a_mapping_the_caller_passes() -> None:
+    config = EngineConfig.from_env(
+        {
+            "SANDBOX_BASE_UID": "62000",
+            "SANDBOX_INTERPRETERS": "/opt/py/bin/python3:",
+            "SANDBOX_NO_CGROUPS": "1",
+            "SANDBOX_NO_SPAWNER": "yes",
+        }
+    )
+    assert config == EngineConfig(
+        base_uid=62000, interpreters=("/opt/py/bin/python3",), cgroups=False, spawner=False
+    )
+    assert EngineConfig.from_env({}) == EngineConfig()
+    with pytest.raises(ValueError, match="SANDBOX_BASE_UID"):
+        EngineConfig.from_env({"SANDBOX_BASE_UID": "0"})
+    with pytest.raises(ValueError, match="SANDBOX_BASE_UID"):
+        EngineConfig.from_env({"SANDBOX_BASE_UID": "many"})
+
+
+def test_an_extra_interpreter_is_allowed_only_when_the_config_names_it() -> None:
+    job = Job(variants=(Variant("a", "pass"),), interpreter="/opt/py/bin/python3")
+    assert "not allowed" in (job.problem() or "")
+    assert job.problem(interpreters=("/opt/py/bin/python3",)) is None
+    report = run_job(job, slot=TEST_SLOT)
+    assert report.status is Status.REJECTED and "not allowed" in report.message
+
+
+def test_a_product_may_ask_for_a_stricter_repeat_never_a_looser_one() -> None:
+    job = job_of("pass", repeat=11)
+    assert job.problem() is None
+    assert "between 1 and 10" in (job.problem(max_repeat=10) or "")
+    assert "between 1 and 50" in (job_of("pass", repeat=51).problem(max_repeat=100) or "")

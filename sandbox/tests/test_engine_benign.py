@@ -185,8 +185,12 @@ def test_a_cpu_bound_job_is_timed_in_wall_and_cpu_seconds() -> None:
     rep = report.repetitions[0]
     assert report.status is Status.OK
     assert rep.wall_seconds > 0.05
-    # The whole tree's CPU time comes from the cgroup; a busy loop is almost all user time.
-    assert 0.5 * rep.wall_seconds < rep.user_seconds + rep.system_seconds < 2 * rep.wall_seconds
+    # The whole tree's CPU time comes from the cgroup; a busy loop is almost all user time. One
+    # thread cannot use more CPU than wall time, while a busy host may stretch wall time at will,
+    # so the bound that holds on any host is one-sided.
+    cpu = rep.user_seconds + rep.system_seconds
+    assert 0.03 < cpu <= 1.1 * rep.wall_seconds + 0.02
+    assert rep.user_seconds > rep.system_seconds
     assert rep.peak_memory_bytes and 1_000_000 < rep.peak_memory_bytes < 200 * 1024 * 1024
 
 

@@ -511,7 +511,7 @@ def test_an_exception_while_the_spawner_starts_bwrap_does_not_confuse_later_runs
 ) -> None:
     # Celery's soft time limit can raise between the request to the spawner and its answer;
     # the unread answer must not be taken for the next run's (its bwrap would look dead).
-    from sandbox.engine import jail
+    from sandbox.engine import spawn_client
 
     real = socket.recv_fds
     calls: list[int] = []
@@ -523,7 +523,7 @@ def test_an_exception_while_the_spawner_starts_bwrap_does_not_confuse_later_runs
         return real(*args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(jail.socket, "recv_fds", interrupted)
+        patch.setattr(spawn_client.socket, "recv_fds", interrupted)
         with pytest.raises(RuntimeError):
             run("print('interrupted')")
     if not calls:

@@ -243,3 +243,17 @@ def test_an_anonymous_run_belongs_to_its_session_only(client, django_user_model)
     assert client.get(f"/playground/runs/{run.pk}/").status_code == 200
     other = type(client)()
     assert other.get(f"/playground/runs/{run.pk}/").status_code == 404
+
+
+def test_the_playground_names_the_workers_that_can_measure(client, celery_workers):
+    import time
+
+    deadline = time.monotonic() + 30
+    while (
+        celery_workers.name("runs") not in (page := client.get("/playground/").text)
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
+    assert "Measured on: " in page
+    assert celery_workers.name("runs") in page
+    assert celery_workers.name("mail") not in page

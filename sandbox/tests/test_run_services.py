@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.owners import Owner
 from config.celery import app as celery_app
 from sandbox import services
 from sandbox.engine import Status
@@ -31,7 +30,7 @@ def _own_slot(settings):
 def test_a_run_goes_queued_running_finished_with_a_report(celery_workers):
     job = job_of("import time\nfor i in range(3):\n    time.sleep(0.2)\nprint('done')", repeat=3)
 
-    run = services.run_enqueue(job=job, queue="runs")
+    run = services.run_enqueue(job=job, timing=False)
 
     assert run.status == Run.Status.QUEUED
     assert run.repetitions_total == 3
@@ -56,7 +55,7 @@ def test_a_run_goes_queued_running_finished_with_a_report(celery_workers):
 def test_a_timing_run_goes_to_the_timing_queue(celery_workers):
     job = job_of("print('a')", "print('b')")
 
-    run = wait_done(services.run_enqueue(job=job, queue="timing"))
+    run = wait_done(services.run_enqueue(job=job, timing=True))
 
     assert run.status == Run.Status.FINISHED, run.error
     assert run.queue == "timing"
@@ -150,8 +149,8 @@ def test_an_expired_lease_is_requeued_then_failed_past_the_cap():
 def test_it_rejects_a_job_over_the_source_limit_without_writing_anything():
     job = job_of("x = 1\n" * 5000)
 
-    with pytest.raises(services.RunRejected, match="the limit is 20000"):
-        services.run_enqueue(job=job, queue="runs")
+    with pytest.raises(services.RunRejected, match="the limit is 20,000 bytes"):
+        services.run_enqueue(job=job, timing=False)
     assert not Run.objects.exists()
 
 
@@ -214,13 +213,16 @@ def test_redis_down_at_submit_is_a_clear_error_and_writes_nothing():
     job = job_of("print(1)")
 
     with _DeadBroker(), pytest.raises(services.RunQueueUnavailable) as raised:
-        services.run_enqueue(job=job, queue="runs", session_key="abc")
+        services.run_enqueue(job=job, timing=False, owner=Owner(user_id=None, anon_key="abc"))
 
     assert "unavailable" in str(raised.value) and "try again" in str(raised.value)
     assert isinstance(raised.value, services.SandboxError)
     assert not Run.objects.exists()
 
 
-def test_it_refuses_an_unknown_queue():
-    with pytest.raises(ValueError, match="queue must be one of"):
-        services.run_enqueue(job=job_of("print(1)"), queue=f"q-{uuid.uuid4().hex}")
+def test_the_queue_follows_the_jobs_needs():
+    """One rule picks the queue: timing measurements run alone, anything else in parallel."""
+    assert services.run_queue(timing=True) == Run.Queue.TIMING
+    assert services.run_queue(timing=False) == Run.Queue.RUNS
+    run = services.run_enqueue(job=job_of("print(1)", "print(2)"), timing=True)
+    assert run.queue == Run.Queue.TIMING

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from quizzes.models import Question, Status
 from quizzes.services import question_job
 from sandbox.engine import run_job
+from sandbox.jobs import engine_config
 
 STABLE_SHARE = 0.95
 
@@ -25,7 +26,7 @@ def verify(question: Question, jobs: int) -> dict[str, Any]:
     seconds: list[float] = []
     for _ in range(jobs):
         started = time.monotonic()
-        report = run_job(question_job(question)).to_dict()
+        report = run_job(question_job(question), config=engine_config()).to_dict()
         seconds.append(time.monotonic() - started)
         measurement = spec.measure(report)
         if not measurement.ok:

@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sandbox.engine import Job, Report, Status, Variant, run_job
+from sandbox.engine import Job, Report, Status, run_job
+from sandbox.jobs import engine_config, job_build, job_limits, job_problem
 from sandbox.models import Run
 
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         job = self._job(options)
-        problem = job.problem()
+        problem = job_problem(job)
         if problem:
             raise CommandError(f"Rejected: {problem}")
         report = self._via_celery(job, options) if options["via_celery"] else self._here(job)
@@ -66,28 +67,20 @@ class Command(BaseCommand):
                 source = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 raise CommandError(f"Cannot read {path}: {error}") from None
-            variants.append(Variant(variant_name(path), source))
-        limits = settings.SANDBOX_LIMITS
-        if options["timeout"] is not None:
-            from dataclasses import replace
-
-            limits = replace(limits, wall_seconds=options["timeout"])
-        return Job(
-            variants=tuple(variants),
-            repeat=options["repeat"],
-            limits=limits,
-            interpreter=settings.SANDBOX_INTERPRETER,
-        )
+            variants.append((variant_name(path), source))
+        limits = job_limits(wall_seconds=options["timeout"])
+        return job_build(variants=variants, repeat=options["repeat"], limits=limits)
 
     def _here(self, job: Job) -> Report:
-        return run_job(job, slot=settings.SANDBOX_SLOT_BASE)
+        return run_job(job, slot=settings.SANDBOX_SLOT_BASE, config=engine_config())
 
     def _via_celery(self, job: Job, options: dict[str, Any]) -> Report:
         from sandbox.services import SandboxError, run_enqueue
 
-        queue = options["queue"] or (Run.Queue.TIMING if len(job.variants) > 1 else Run.Queue.RUNS)
+        # Without --queue, the playground's rule: two or more variants compare timings.
+        timing = options["queue"] == Run.Queue.TIMING if options["queue"] else len(job.variants) > 1
         try:
-            run = run_enqueue(job=job, queue=queue)
+            run = run_enqueue(job=job, timing=timing)
         except SandboxError as error:
             raise CommandError(str(error)) from None
         wait = options["wait"] if options["wait"] is not None else run.time_limits()[1]
@@ -95,11 +88,13 @@ class Command(BaseCommand):
         while not run.is_done:
             if time.monotonic() > deadline:
                 where = (
-                    f"position {run.position} in the {queue} queue" if run.position else run.status
+                    f"position {run.position} in the {run.queue} queue"
+                    if run.position
+                    else run.status
                 )
                 raise CommandError(
                     f"No worker finished run {run.pk} within {wait:g} s (it is {where}). "
-                    f"Is a worker consuming the '{queue}' queue? (`make run` starts one.)"
+                    f"Is a worker consuming the '{run.queue}' queue? (`make run` starts one.)"
                 )
             time.sleep(0.1)
             run.refresh_from_db()
