@@ -62,7 +62,7 @@ from quizzes.services import question_job
 from sandbox.models import Run
 from sandbox.services import run_enqueue
 question = Question.objects.get(slug={slug!r})
-run = run_enqueue(job=question_job(question), queue="timing")
+run = run_enqueue(job=question_job(question), timing=True)
 deadline = time.monotonic() + 180
 while time.monotonic() < deadline:
     run.refresh_from_db()
@@ -120,13 +120,6 @@ def shell(site: Site, code: str, timeout: float = 300) -> str:
     return site.manage("shell", "-c", code, timeout=timeout).strip().splitlines()[-1]
 
 
-def start_mail_worker(site: Site, generation: int) -> subprocess.Popen:
-    celery = [site.python, "-m", "celery", "-A", "config", "worker", "--without-gossip", "--without-mingle"]
-    # The mail queue once it exists; before, launch tasks go to the default queue (`runs`).
-    name = f"worker-mail-{generation}"
-    return site.start(name, [*celery, "-Q", "mail", "-c", "2", "-n", f"mail{generation}-{site.port}@%h"])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
@@ -149,7 +142,7 @@ def main() -> None:
         seed = site.prepare()
         print(f"subscribers: {shell(site, SEED.format(count=options.subscribers))}", flush=True)
         site.serve()
-        mail_worker = start_mail_worker(site, 0)
+        mail_worker = site.start_worker("mail")
         time.sleep(3)
         quiet = json.loads(shell(site, TIMING_RUN.format(slug=TIMING_QUESTION)))
         print(f"timing run, quiet site: {quiet}", flush=True)
@@ -173,7 +166,7 @@ def main() -> None:
                 os.killpg(mail_worker.pid, signal.SIGKILL)
                 mail_worker.wait()
                 print(f"SIGKILLed the mail worker at {sink.count()} emails", flush=True)
-                mail_worker = start_mail_worker(site, 1)
+                mail_worker = site.start_worker("mail", generation=1)
                 killed = True
             target = pages[len(slices) % len(pages)]
             result = measure(site, target, seed["learners"], seconds=5, connections=options.connections)

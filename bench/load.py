@@ -11,7 +11,7 @@ sessions). Prints requests/s, p50, p99, errors and the ratio to the minimal view
 wrk run lasts `--seconds` and is killed past twice that; everything it started stops at the end.
 `--app DIR` serves another checkout of the app (say `git archive` of main) with this script, so
 before and after are measured in the same minutes. Needs `wrk` (scripts/sysdeps.sh bench) and
-root for the sandbox; Redis at REDIS_URL (keys go under a private prefix of that database).
+root for the sandbox and `redis-server` (a private one on a free port; BENCH_REDIS_URL uses another).
 """
 
 from __future__ import annotations
@@ -172,6 +172,13 @@ class Site:
         self.app = app
         self.dir = Path(tempfile.mkdtemp(prefix="lockstep-load-"))
         self.port = free_port()
+        self.processes: dict[str, subprocess.Popen] = {}
+        # A private redis-server by default: the bench's queues and cache are its own, so a test
+        # suite or another bench on the same Redis neither takes its jobs nor gives it theirs.
+        self.redis_port = free_port()
+        redis_url = os.environ.get("BENCH_REDIS_URL") or f"redis://127.0.0.1:{self.redis_port}/0"
+        if not os.environ.get("BENCH_REDIS_URL"):
+            self.redis_start()
         self.python = str(ROOT / ".venv" / "bin" / "python")
         prefix = f"bench-{secrets.token_hex(4)}"
         (self.dir / "lockstep_bench_settings.py").write_text(
@@ -193,10 +200,28 @@ class Site:
             "LOCKSTEP_VAR_DIR": str(self.dir),
             "EMAIL_URL": "locmem://",
             "LOG_LEVEL": "WARNING",
+            "REDIS_URL": redis_url,
             **(extra_env or {}),
         }
-        self.processes: dict[str, subprocess.Popen] = {}
         self.want_workers = workers
+
+    def redis_start(self) -> None:
+        """Start (or restart, on the same port) the bench's own redis-server; no persistence."""
+        args = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.redis_port), "--save", "",
+                "--appendonly", "no", "--dir", str(self.dir)]  # fmt: skip
+        log = open(self.dir / "redis.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes["redis"] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.5):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start; see {self.dir}/redis.log")
+
+    def redis_stop(self) -> None:
+        process = self.processes.pop("redis")
+        process.terminate()
+        process.wait(timeout=10)
 
     def manage(self, *args: str, timeout: float = 300) -> str:
         done = subprocess.run(
@@ -228,14 +253,8 @@ class Site:
         self.start("gunicorn", [gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
                                 "--workers", "2"])  # fmt: skip
         if self.want_workers:
-            # Three sandbox slots of their own (two for `runs`, one for `timing`), away from a test suite's.
-            base = int(os.environ.get("BENCH_SANDBOX_SLOT_BASE", "140"))
-            celery = [self.python, "-m", "celery", "-A", "config", "worker", "--without-gossip", "--without-mingle"]
-            name = f"{secrets.token_hex(3)}@%h"
-            self.start("worker-runs", [*celery, "-Q", "runs", "-c", "2", "-n", f"runs-{name}"],
-                       SANDBOX_SLOT_BASE=str(base))  # fmt: skip
-            self.start("worker-timing", [*celery, "-Q", "timing", "-c", "1", "--prefetch-multiplier", "1",
-                                         "-n", f"timing-{name}"], SANDBOX_SLOT_BASE=str(base + 2))  # fmt: skip
+            self.start_worker("runs")
+            self.start_worker("timing")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError):
@@ -244,10 +263,25 @@ class Site:
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn did not answer; see {self.dir}/gunicorn.log")
 
+    def start_worker(self, queue: str, generation: int = 0) -> subprocess.Popen:
+        """A Celery worker for one queue, as `make run` starts it (`mail` only where a bench needs one)."""
+        # Sandbox slots of their own (two for `runs`, one for `timing`), away from a test suite's.
+        base = int(os.environ.get("BENCH_SANDBOX_SLOT_BASE", "140"))
+        args = [self.python, "-m", "celery", "-A", "config", "worker", "--without-gossip", "--without-mingle",
+                "-Q", queue, "-n", f"{queue}{generation}-{self.port}@%h"]  # fmt: skip
+        if queue == "timing":
+            args += ["-c", "1", "--prefetch-multiplier", "1"]
+        else:
+            args += ["-c", "2"]
+        slot = {"runs": base, "timing": base + 2, "mail": base + 3}[queue]
+        name = f"worker-{queue}" if not generation else f"worker-{queue}-{generation}"
+        return self.start(name, args, SANDBOX_SLOT_BASE=str(slot))
+
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
+        redis = self.processes.pop("redis", None)
         for process in self.processes.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
@@ -257,6 +291,9 @@ class Site:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        if redis is not None:
+            redis.terminate()
+            redis.wait(timeout=10)
         if os.environ.get("BENCH_KEEP") != "1":
             shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.headers.SecurityHeadersMiddleware",
     "config.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -184,9 +185,9 @@ STORAGES = {
     },
 }
 
-# Sessions are read from Redis and written through to the database: a signed-in page costs no
-# session query, and a Redis outage falls back to the database (the backend logs and carries on).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions stay in the database alone (no cached_db): with Redis down, cached_db fails the
+# request when it writes the cache back, and a log-out during an outage would leave the old
+# session in the cache to come back with Redis (bench/faults.py redis).
 
 # Security headers: strict when DEBUG=0 so `manage.py check --deploy` is clean.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
