@@ -44,6 +44,12 @@ class SignupForm(forms.Form):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    # Django's message names the model's "username" field; people here type an email.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter the correct email and password of an account. The password is case-sensitive.",
+    }
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email"

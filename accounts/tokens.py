@@ -11,15 +11,10 @@ from django.core import signing
 from django.utils.crypto import salted_hmac
 
 from accounts.models import email_normalize
+from config.tokens import InvalidToken
 
 # Distinct from the subscription salts: a subscription link is never an account verification.
 _VERIFY_SALT = "accounts.verify_email"
-
-
-class InvalidToken(Exception):
-    def __init__(self, *, expired: bool) -> None:
-        self.expired = expired
-        super().__init__("expired" if expired else "invalid")
 
 
 def _fingerprint(email: str) -> str:

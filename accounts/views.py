@@ -14,11 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors, services
 from accounts.forms import EmailAuthenticationForm, SignupForm
 from accounts.owners import anon_key_keep
-from accounts.tokens import InvalidToken, user_from_verify_token
+from accounts.tokens import user_from_verify_token
 from config.ratelimit import rate_limit_allows, rate_limit_reached
-from notifications import selectors as notification_selectors
-from notifications.consent import current_consent
-from notifications.forms import AccountSubscribeForm
+from config.tokens import InvalidToken
 
 RESEND_LIMITED_TEXT = "We sent several links in the last hour. Please wait a while and try again."
 RESET_LIMITED_TEXT = "Too many password reset requests. Please wait an hour and try again."
@@ -86,15 +84,10 @@ logout_view = auth_views.LogoutView.as_view()
 
 
 def _profile_context(request: HttpRequest) -> dict:
-    subscriber = notification_selectors.subscriber_for_user(request.user)
-    subscribed = subscriber is not None and subscriber.is_confirmed
+    # The "Launch emails" card is notifications' own ({% launch_emails_for_account %}).
     return {
         "email_address": selectors.email_address_for_user(request.user),
         "email_verified": selectors.email_verified(request.user),
-        "subscriber": subscriber,
-        "subscribed": subscribed,
-        "form": AccountSubscribeForm(initial={"track": subscriber.track if subscribed else None, "source": "account"}),
-        "consent_text": current_consent()[1],
     }
 
 
@@ -145,11 +138,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = services.email_normalize(form.cleaned_data["email"])
         ip = self.request.META.get("REMOTE_ADDR", "")
-        window = settings.NOTIFY_RATE_WINDOW_SECONDS
+        window = settings.MAIL_REQUESTS_WINDOW_SECONDS
         if not (
-            rate_limit_allows(scope="reset-ip", ident=ip, limit=settings.NOTIFY_RATE_PER_IP, window=window)
+            rate_limit_allows(scope="reset-ip", ident=ip, limit=settings.MAIL_REQUESTS_PER_IP, window=window)
             and rate_limit_allows(
-                scope="reset-address", ident=email, limit=settings.NOTIFY_RATE_PER_ADDRESS, window=window
+                scope="reset-address", ident=email, limit=settings.MAIL_REQUESTS_PER_ADDRESS, window=window
             )
         ):
             form.add_error(None, RESET_LIMITED_TEXT)

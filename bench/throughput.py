@@ -41,7 +41,7 @@ def main() -> None:
     from django.conf import settings
 
     from config.celery import app
-    from sandbox.engine import Job, Variant
+    from sandbox.jobs import job_build
     from sandbox.models import Run
     from sandbox.services import run_enqueue
 
@@ -67,11 +67,7 @@ def main() -> None:
             if worker.poll() is not None or time.monotonic() > deadline:
                 sys.exit("the worker did not start; see var/bench-throughput-worker.log")
 
-        job = Job(
-            variants=(Variant("main", "print('ok')"),),
-            limits=settings.SANDBOX_LIMITS,
-            interpreter=settings.SANDBOX_INTERPRETER,
-        )
+        job = job_build(variants=[("main", "print('ok')")])
         started = time.monotonic()
         for _ in range(RUNS):
             run_enqueue(job=job, timing=False)

@@ -81,7 +81,9 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", ("http", "https")).rstrip("/")
+# Where `make run` serves (scripts/run.sh): emailed links default to the same port.
+PORT = env_int("PORT", 8000, minimum=1)
+SITE_URL = env_url("SITE_URL", f"http://127.0.0.1:{PORT}", ("http", "https")).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -119,6 +121,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+
+# A refused form (missing or stale CSRF token) gets the site's own page, with a way back.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 TEMPLATES = [
     {
@@ -304,9 +309,11 @@ NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
 NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60, minimum=1)
 # A row claimed longer ago than this belongs to a worker that died; a send takes seconds.
 NOTIFY_CLAIM_LEASE_SECONDS = env_int("NOTIFY_CLAIM_LEASE_SECONDS", 600, minimum=60)
-NOTIFY_RATE_WINDOW_SECONDS = env_int("NOTIFY_RATE_WINDOW_SECONDS", 3600, minimum=1)
-NOTIFY_RATE_PER_IP = env_int("NOTIFY_RATE_PER_IP", 10, minimum=1)
-NOTIFY_RATE_PER_ADDRESS = env_int("NOTIFY_RATE_PER_ADDRESS", 3, minimum=1)
+# Emails a visitor can make us send (subscription confirmations, password resets), per client
+# address and per recipient address in a window: they limit mail requests, not notifications.
+MAIL_REQUESTS_WINDOW_SECONDS = env_int("MAIL_REQUESTS_WINDOW_SECONDS", 3600, minimum=1)
+MAIL_REQUESTS_PER_IP = env_int("MAIL_REQUESTS_PER_IP", 10, minimum=1)
+MAIL_REQUESTS_PER_ADDRESS = env_int("MAIL_REQUESTS_PER_ADDRESS", 3, minimum=1)
 UNSUBSCRIBE_MAILTO = env_str("UNSUBSCRIBE_MAILTO", "unsubscribe@lockstep.localhost")
 
 # Account email verification (accounts/): the link expires; the profile's "resend" button is

@@ -8,7 +8,6 @@ import contextlib
 import datetime
 import logging
 import smtplib
-import socket
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import email_normalize
 from accounts.selectors import email_verified
+from config.mail import SMTP_CONNECTION_ERRORS
 from notifications import emails
 from notifications.consent import current_consent
 from notifications.models import Delivery, Subscriber
@@ -32,15 +32,6 @@ logger = logging.getLogger(__name__)
 
 # How many rows one insert writes while fanning out.
 _INSERT_CHUNK = 1000
-
-# Errors after which the SMTP server (not this recipient) is the problem: stop the batch, retry later.
-SMTP_CONNECTION_ERRORS = (
-    smtplib.SMTPServerDisconnected,
-    smtplib.SMTPConnectError,
-    ConnectionError,
-    TimeoutError,
-    socket.gaierror,  # the SMTP host's name did not resolve (DNS down or misconfigured)
-)
 
 
 def _consent_fields(source: str, now: datetime.datetime) -> dict:

@@ -10,21 +10,12 @@ import math
 from celery import Task, shared_task
 from django.conf import settings
 
+from config.mail import MailTask
 from notifications import services
 from quizzes.models import PracticeTest, Status
 
-# For one email a request asked for (confirm, verify, reset): retried only while the server is
-# unreachable, backing off up to an hour, five times; a resend at worst repeats a harmless link.
-MAIL_TASK_OPTIONS = {
-    "acks_late": True,
-    "autoretry_for": services.SMTP_CONNECTION_ERRORS,
-    "retry_backoff": 30,
-    "retry_backoff_max": 3600,
-    "max_retries": 5,
-}
 
-
-@shared_task(name="notifications.subscription_mail_send", **MAIL_TASK_OPTIONS)
+@shared_task(name="notifications.subscription_mail_send", base=MailTask)
 def subscription_mail_send(subscriber_id: int) -> None:
     services.subscription_mail_send(subscriber_id=subscriber_id)
 

@@ -3,16 +3,11 @@
 from django.conf import settings
 from django.core import signing
 
+from config.tokens import InvalidToken
 from notifications.models import Subscriber
 
 _CONFIRM_SALT = "notifications.confirm"
 _UNSUBSCRIBE_SALT = "notifications.unsubscribe"
-
-
-class InvalidToken(Exception):
-    def __init__(self, *, expired: bool) -> None:
-        self.expired = expired
-        super().__init__("expired" if expired else "invalid")
 
 
 def confirm_token(subscriber: Subscriber) -> str:

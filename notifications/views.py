@@ -6,74 +6,20 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from accounts.selectors import email_verified
+from config.htmx import HtmxHttpRequest
 from config.ratelimit import rate_limit_allows
+from config.tokens import InvalidToken
 from notifications import selectors, services
-from notifications.consent import current_consent
+from notifications.context import ACCOUNT_DONE_TEXT, DONE_TEXT, can_one_click, next_url, signup_context
 from notifications.forms import AccountSubscribeForm, SubscribeForm
-from notifications.tokens import InvalidToken, subscriber_from_confirm_token, subscriber_from_unsubscribe_token
-from quizzes.models import Track
+from notifications.tokens import subscriber_from_confirm_token, subscriber_from_unsubscribe_token
 
-DONE_TEXT = (
-    "Check your inbox: if that address can receive email, a confirmation link is on its way. "
-    "Nothing is sent to it until the link is clicked."
-)
 LIMITED_TEXT = "Too many sign-up attempts. Please wait an hour and try again."
 TRACK_INVALID_TEXT = "That track is no longer offered. Choose one from the list and try again."
-ACCOUNT_DONE_TEXT = (
-    "Check your inbox to confirm: we sent a link to your account's address. Launch emails start once it is opened."
-)
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _next_url(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("home")
-
-
-def signup_context(
-    request: HttpRequest,
-    *,
-    source: str,
-    form: SubscribeForm | AccountSubscribeForm | None = None,
-    done: bool = False,
-    track: Track | None = None,
-) -> dict:
-    """What the subscribe partial needs, wherever it is drawn (home, lesson, its own page)."""
-    one_click = _can_one_click(request)
-    if form is None:
-        initial = {"source": source, "track": track}
-        form = AccountSubscribeForm(initial=initial) if one_click else SubscribeForm(initial=initial)
-    subscriber, verified = selectors.account_state(request)
-    return {
-        "form": form,
-        # A list, read once: the template's loop would count the tracks, then read them.
-        "track_choices": list(iter(form.fields["track"].choices)),
-        "source": source,
-        "next": request.get_full_path() if request.method == "GET" else _next_url(request),
-        "one_click": one_click,
-        "account_subscriber": subscriber,
-        "consent_text": current_consent()[1],
-        "email_verified": verified,
-        "subscribe_done": done,
-        "done_text": ACCOUNT_DONE_TEXT if one_click else DONE_TEXT,
-    }
-
-
-def _can_one_click(request: HttpRequest) -> bool:
-    return request.user.is_authenticated and bool(request.user.email)
 
 
 def _address_allows(email: str) -> bool:
@@ -81,8 +27,8 @@ def _address_allows(email: str) -> bool:
     return rate_limit_allows(
         scope="address",
         ident=services.email_normalize(email),
-        limit=settings.NOTIFY_RATE_PER_ADDRESS,
-        window=settings.NOTIFY_RATE_WINDOW_SECONDS,
+        limit=settings.MAIL_REQUESTS_PER_ADDRESS,
+        window=settings.MAIL_REQUESTS_WINDOW_SECONDS,
     )
 
 
@@ -102,8 +48,8 @@ def subscribe(request: HtmxHttpRequest) -> HttpResponse:
     if not rate_limit_allows(
         scope="ip",
         ident=request.META.get("REMOTE_ADDR", ""),
-        limit=settings.NOTIFY_RATE_PER_IP,
-        window=settings.NOTIFY_RATE_WINDOW_SECONDS,
+        limit=settings.MAIL_REQUESTS_PER_IP,
+        window=settings.MAIL_REQUESTS_WINDOW_SECONDS,
     ) or (valid and not _address_allows(form.cleaned_data["email"])):
         form.add_error(None, LIMITED_TEXT)
         return _form_reply(request, signup_context(request, source=source, form=form), status=429)
@@ -121,7 +67,7 @@ def _done(request: HtmxHttpRequest, source: str) -> HttpResponse:
             request, "notifications/subscribe.html#subscribe-form", signup_context(request, source=source, done=True)
         )
     messages.success(request, DONE_TEXT)
-    return HttpResponseRedirect(f"{_next_url(request)}#get-notified", status=303)
+    return HttpResponseRedirect(f"{next_url(request)}#get-notified", status=303)
 
 
 @login_required
@@ -132,7 +78,7 @@ def subscribe_account(request: HtmxHttpRequest) -> HttpResponse:
     Immediate for a verified address; otherwise it mails a confirmation link, so it counts
     against the address's rate limit like the anonymous form.
     """
-    if not _can_one_click(request):
+    if not can_one_click(request):
         messages.error(request, "Your account has no email address to write to.")
         return HttpResponseRedirect(reverse("profile"), status=303)
     form = AccountSubscribeForm(request.POST)
@@ -152,7 +98,7 @@ def subscribe_account(request: HtmxHttpRequest) -> HttpResponse:
         messages.success(request, "Subscribed: we will email you when a practice test launches.")
     else:
         messages.success(request, ACCOUNT_DONE_TEXT)
-    return HttpResponseRedirect(_next_url(request), status=303)
+    return HttpResponseRedirect(next_url(request), status=303)
 
 
 def _account_refusal(request: HtmxHttpRequest, form: AccountSubscribeForm, text: str, *, status: int) -> HttpResponse:
@@ -161,7 +107,7 @@ def _account_refusal(request: HtmxHttpRequest, form: AccountSubscribeForm, text:
         source = form.cleaned_data.get("source") or "account"
         return _form_reply(request, signup_context(request, source=source, form=form), status=status)
     messages.error(request, text)
-    return HttpResponseRedirect(_next_url(request), status=303)
+    return HttpResponseRedirect(next_url(request), status=303)
 
 
 @login_required
@@ -171,7 +117,7 @@ def unsubscribe_account(request: HttpRequest) -> HttpResponse:
     if subscriber is not None:
         services.subscription_unsubscribe(subscriber=subscriber)
     messages.success(request, "Unsubscribed: you will get no more launch emails.")
-    return HttpResponseRedirect(_next_url(request), status=303)
+    return HttpResponseRedirect(next_url(request), status=303)
 
 
 def _invalid_link(request: HttpRequest, error: InvalidToken, *, action: str) -> HttpResponse:
@@ -216,4 +162,4 @@ def notices_dismiss(request: HtmxHttpRequest) -> HttpResponse:
         services.notices_dismiss(subscriber=subscriber)
     if request.htmx:
         return HttpResponse("")
-    return HttpResponseRedirect(_next_url(request), status=303)
+    return HttpResponseRedirect(next_url(request), status=303)

@@ -9,9 +9,6 @@ class QuizzesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from accounts.signals import anonymous_work_claimed
-
-        # Registers the question-bank and practice-test loaders with loadcontent.
-        from quizzes import banks, content_practice_tests  # noqa: F401
         from quizzes.models import Choice, Lesson, Misconception, PracticeTest, Question, Track
         from quizzes.receivers import answers_claim
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from quizzes.content import EXTRA_LOADERS, ContentError, LoadSummary, check_keys, check_slug, upsert
+from quizzes.content import ContentError, LoadSummary, check_keys, check_slug, upsert
 from quizzes.markdown import render, render_inline
 from quizzes.models import Choice, Difficulty, Lesson, Misconception, Question, Status, Track
 from quizzes.spec import PredictionSpec, SpecError
@@ -199,6 +199,3 @@ def _sync_choices(question: Question, choices: list[dict[str, Any]]) -> bool:
         changed |= outcome != "unchanged"
     removed, _ = question.choices.filter(order__gte=len(choices)).delete()
     return changed or bool(removed)
-
-
-EXTRA_LOADERS[".questions.yaml"] = load_bank

@@ -99,7 +99,7 @@ def check_slug(path: Path, line: int | None, slug: Any, seen: set[str]) -> str:
     return slug
 
 
-def _status(path: Path, line: int | None, value: Any) -> str:
+def check_status(path: Path, line: int | None, value: Any) -> str:
     if value not in Status.values:
         raise ContentError(path, line, f"status must be one of {', '.join(Status.values)}, not {value!r}")
     return value
@@ -162,7 +162,7 @@ def load_lesson(path: Path, track: Track, summary: LoadSummary, seen: set[str]) 
         "title": str(meta["title"]),
         "summary": str(meta["summary"]),
         "order": _order(path, 2, meta["order"]),
-        "status": _status(path, 2, meta["status"]),
+        "status": check_status(path, 2, meta["status"]),
         "updated_on": updated,
         "body_markdown": body,
         "body_html": rendered.html,
@@ -175,13 +175,20 @@ def load_lesson(path: Path, track: Track, summary: LoadSummary, seen: set[str]) 
     return lesson
 
 
-# Loaders for files that sit beside a lesson, by suffix; other apps register theirs at import.
-# Each takes (path, track, summary) and runs after every lesson of every track is loaded.
-EXTRA_LOADERS: dict[str, Callable[[Path, Track, LoadSummary], None]] = {}
+# A loader for files that sit beside a lesson: (path, track, summary), run after every lesson of
+# every track is loaded. The list is explicit (quizzes/loaders.py), not filled by imports.
+ExtraLoader = Callable[[Path, Track, LoadSummary], None]
 
 
-def content_load(*, root: Path) -> LoadSummary:
-    """Upsert every track, lesson and bank under `root`; all or nothing."""
+def content_load(*, root: Path, extra_loaders: dict[str, ExtraLoader] | None = None) -> LoadSummary:
+    """Upsert every track, lesson and bank under `root`; all or nothing.
+
+    `extra_loaders` maps a file suffix to its loader; by default quizzes.loaders.EXTRA_LOADERS
+    (question banks, practice tests)."""
+    if extra_loaders is None:
+        from quizzes.loaders import EXTRA_LOADERS  # its loaders import this module
+
+        extra_loaders = EXTRA_LOADERS
     root = Path(root)
     if not root.is_dir():
         raise ContentError(root, None, "no such content folder")
@@ -197,7 +204,7 @@ def content_load(*, root: Path) -> LoadSummary:
                     continue
                 load_lesson(lesson_file, track, summary, seen_lessons)
         for track, folder in tracks:
-            for suffix, loader in EXTRA_LOADERS.items():
+            for suffix, loader in extra_loaders.items():
                 for extra in sorted(folder.glob(f"*{suffix}")):
                     loader(extra, track, summary)
         summary.orphans += [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from quizzes.content import EXTRA_LOADERS, ContentError, LoadSummary, _status, check_keys, check_slug, read_yaml, upsert
+from quizzes.content import ContentError, LoadSummary, check_keys, check_slug, check_status, read_yaml, upsert
 from quizzes.models import PracticeTest, Status, Track
 from quizzes.services import practice_test_publish
 
@@ -36,7 +36,7 @@ def load_practice_tests(path: Path, track: Track, summary: LoadSummary) -> None:
     for item, line in zip(data, lines, strict=True):
         check_keys(path, line, item, KEYS, OPTIONAL, "a practice test")
         slug = check_slug(path, line, item["slug"], seen)
-        status = _status(path, line, item["status"])
+        status = check_status(path, line, item["status"])
         existing = PracticeTest.objects.filter(slug=slug).first()
         if existing and existing.track_id != track.pk:
             raise ContentError(path, line, f"{slug!r} already belongs to the track {existing.track.slug!r}")
@@ -49,6 +49,3 @@ def load_practice_tests(path: Path, track: Track, summary: LoadSummary) -> None:
             summary.record(f"practice test {slug} (published, announcing)", outcome)
         else:
             summary.record(f"practice test {slug}", outcome)
-
-
-EXTRA_LOADERS[SUFFIX] = load_practice_tests

@@ -32,19 +32,53 @@ def learner_answers(request: HttpRequest) -> QuerySet[Answer]:
 def lesson_practice(*, lesson: Lesson, answers: QuerySet[Answer]) -> list[dict[str, object]]:
     """The lesson's sections in order, each with its published questions and the learner's last verdicts."""
     questions = list(Question.objects.published().filter(lesson=lesson).order_by("order"))
-    last_verdict: dict[int, str] = {}
+    verdicts: dict[int, list[str]] = {}
     for question_id, verdict in (
-        answers.filter(question__lesson=lesson).order_by("created_at").values_list("question_id", "verdict")
+        answers.filter(question__lesson=lesson).order_by("created_at", "pk").values_list("question_id", "verdict")
     ):
-        last_verdict[question_id] = verdict
+        verdicts.setdefault(question_id, []).append(verdict)
     sections = []
+    for number, question in enumerate(questions, start=1):
+        question.number = number
+        question.last_verdict = verdicts[question.pk][-1] if question.pk in verdicts else None
+        question.history = verdict_history(verdicts.get(question.pk, []))
     for heading in lesson.headings:
         in_section = [q for q in questions if q.section == heading["anchor"]]
-        for question in in_section:
-            question.last_verdict = last_verdict.get(question.pk)
         if in_section:
             sections.append({"heading": heading, "questions": in_section})
     return sections
+
+
+# What a learner reads for a graded verdict; the rest (pending, error, inconclusive) is no score.
+_GRADED = {Answer.Verdict.CORRECT: "right", Answer.Verdict.WRONG: "wrong"}
+
+
+def verdict_history(verdicts: list[str]) -> str:
+    """A question's graded answers, oldest first, in words: "right", "right on first try, wrong on retry".
+
+    The first try is kept beside the latest, so a retry never hides an earlier right (or wrong) answer.
+    """
+    graded = [_GRADED[v] for v in verdicts if v in _GRADED]
+    if not graded:
+        return ""
+    if len(graded) == 1:
+        return graded[0]
+    retries = "retry" if len(graded) == 2 else f"latest of {len(graded) - 1} retries"
+    return f"{graded[0]} on first try, {graded[-1]} on {retries}"
+
+
+def question_neighbours(question: Question) -> dict[str, object]:
+    """Where a question sits in its lesson: number n of total, and the previous and next ones."""
+    slugs = list(
+        Question.objects.published().filter(lesson=question.lesson_id).order_by("order").values_list("slug", flat=True)
+    )
+    index = slugs.index(question.slug) if question.slug in slugs else 0
+    return {
+        "number": index + 1,
+        "total": len(slugs),
+        "previous_slug": slugs[index - 1] if index > 0 else "",
+        "next_slug": slugs[index + 1] if index + 1 < len(slugs) else "",
+    }
 
 
 def section_question_counts(lesson: Lesson) -> dict[str, int]:

@@ -107,11 +107,12 @@ def answer_measure(*, answer: Answer, reuse: bool = False) -> Answer:
             run=run, reused_run=reused, verdict=Answer.Verdict.PENDING, problem="", graded_at=None
         )
         answer.refresh_from_db()
-    return answer_refresh(answer=answer)
+    return answer_verdict_write(answer=answer)
 
 
-def answer_refresh(*, answer: Answer) -> Answer:
-    """Grade a pending prediction once its run has finished; a no-op otherwise (safe to repeat)."""
+def answer_verdict_write(*, answer: Answer) -> Answer:
+    """Write the verdict of a pending prediction once its run has finished; a no-op otherwise
+    (safe to repeat)."""
     if answer.is_final or answer.run is None:
         return answer
     run = answer.run

@@ -39,7 +39,8 @@ def practice(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpRes
     """The topic page: a lesson's questions by section, with the learner's last verdicts."""
     lesson = selectors.lesson_get(track_slug=track_slug, lesson_slug=lesson_slug)
     sections = selectors.lesson_practice(lesson=lesson, answers=selectors.learner_answers(request))
-    return render(request, "quizzes/practice.html", {"lesson": lesson, "sections": sections})
+    total = sum(len(section["questions"]) for section in sections)
+    return render(request, "quizzes/practice.html", {"lesson": lesson, "sections": sections, "total": total})
 
 
 def _get_published_question(slug: str) -> Question:
@@ -53,6 +54,7 @@ def _question_context(question: Question, **extra: object) -> dict[str, object]:
     context: dict[str, object] = {
         "question": question,
         "next_question": SimpleLazyObject(partial(selectors.question_next, question)),
+        "position": SimpleLazyObject(partial(selectors.question_neighbours, question)),
     }
     if question.is_prediction:
         context["spec"] = question.prediction_spec
@@ -64,6 +66,15 @@ def _question_context(question: Question, **extra: object) -> dict[str, object]:
 def question(request: HttpRequest, slug: str) -> HttpResponse:
     question = _get_published_question(slug)
     if request.method == "GET":
+        # Coming back to an answered question shows the latest answer and its result, with
+        # "Answer again" (?again) for a fresh form; the earlier answers stay in the history.
+        answers = selectors.learner_answers(request).filter(question=question).select_related("run")
+        latest = None if "again" in request.GET else answers.first()
+        if latest is not None:
+            latest.question = question
+            return render(
+                request, "quizzes/question.html", _answer_context(services.answer_verdict_write(answer=latest))
+            )
         return render(request, "quizzes/question.html", _question_context(question))
     confidence = request.POST.get("confidence", Answer.Confidence.THINK)
     if confidence not in Answer.Confidence.values:
@@ -128,7 +139,7 @@ def _answer_context(answer: Answer) -> dict[str, object]:
 
 @require_GET
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    answer = services.answer_refresh(answer=_get_answer_for_learner(request, pk))
+    answer = services.answer_verdict_write(answer=_get_answer_for_learner(request, pk))
     if request.htmx:
         return render(request, "quizzes/question.html#result", _answer_context(answer))
     return render(request, "quizzes/question.html", _answer_context(answer))

@@ -4,6 +4,8 @@ The lesson's snippets are fragments (`urls` undefined, no output); these run as 
 the sandbox (no network: waiting on I/O is `time.sleep`) and print what they found.
 """
 
+import keyword
+import re
 from dataclasses import dataclass
 
 LESSON = "python-concurrency/python-threading-and-the-gil"
@@ -153,6 +155,33 @@ if __name__ == "__main__":           # required guard on Windows/spawn
         print(pool.map(square, range(10)))   # runs across real cores
 """
 
+FUTURES = """\
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+
+def fetch(i):
+    time.sleep(0.1)         # stands in for a network call: the GIL is released while waiting
+    return i
+
+
+def square(n):
+    return n * n
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    # I/O-bound: threads
+    with ThreadPoolExecutor(max_workers=8) as ex:
+        results = list(ex.map(fetch, range(8)))
+    print(f"8 fetches on 8 threads: {time.perf_counter() - started:.2f} s")
+
+    # CPU-bound: processes
+    with ProcessPoolExecutor(max_workers=2) as ex:
+        results = list(ex.map(square, range(10)))
+    print("squares from 2 processes:", results)
+"""
+
 EXAMPLES = (
     Example(
         "cpu-threads",
@@ -184,6 +213,39 @@ EXAMPLES = (
         "multiprocessing-real-parallelism",
         (("pool", POOL_SQUARE),),
     ),
+    Example(
+        "futures",
+        "concurrent.futures: a thread pool for waits, a process pool for work",
+        "picking-a-tool-with-concurrentfutures",
+        (("futures", FUTURES),),
+    ),
 )
 BY_SLUG = {example.slug: example for example in EXAMPLES}
 DEFAULT = BY_SLUG["cpu-threads"]
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+# Words every snippet shares; they say nothing about which example a block shows.
+_COMMON = set(keyword.kwlist) | {"print", "range", "self", "__name__", "__main__", "time", "len"}
+# A block outside its section's examples needs this many distinctive names in common.
+_MIN_SHARED_NAMES = 4
+
+
+def _names(code: str) -> set[str]:
+    without_comments = "\n".join(line.split("#", 1)[0] for line in code.splitlines())
+    return set(_IDENTIFIER.findall(without_comments)) - _COMMON
+
+
+def example_for_block(*, section: str, code: str) -> Example | None:
+    """The runnable example that a lesson code block (under `section`) is a fragment of.
+
+    The section's own examples come first (the one sharing most names with the block); a
+    block in a section without one links to an example only if they clearly share code.
+    """
+    names = _names(code)
+    own = [e for e in EXAMPLES if e.section == section]
+    if own:
+        return max(own, key=lambda e: len(names & _names("\n".join(s for _, s in e.variants))))
+    scored = [(len(names & _names("\n".join(s for _, s in e.variants))), e) for e in EXAMPLES]
+    shared, best = max(scored, key=lambda pair: pair[0])
+    return best if shared >= _MIN_SHARED_NAMES else None

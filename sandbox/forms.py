@@ -9,32 +9,34 @@ from sandbox.engine import Job
 from sandbox.engine.job import name_problem, source_problem
 from sandbox.jobs import job_build, job_limits, job_problem
 
+# Python must not soft-wrap (indentation is syntax); data-editor asks static/js for CodeMirror.
+CODE_ATTRS = {
+    "rows": 16,
+    "spellcheck": "false",
+    "autocapitalize": "off",
+    "wrap": "off",
+    "data-editor": "python",
+}
 # The product's limit, stricter than the engine's: a playground run should answer in seconds.
 PLAYGROUND_MAX_REPEAT = 10
 
 
 class PlaygroundForm(forms.Form):
     name_1 = forms.CharField(label="Name", max_length=32, initial="main")
-    source_1 = forms.CharField(
-        label="Code", widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}), strip=False
-    )
+    source_1 = forms.CharField(label="Code", widget=forms.Textarea(attrs=CODE_ATTRS), strip=False)
     name_2 = forms.CharField(label="Name", max_length=32, required=False)
     source_2 = forms.CharField(
         label="Code",
-        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
+        widget=forms.Textarea(attrs=CODE_ATTRS),
         required=False,
         strip=False,
     )
-    repeat = forms.IntegerField(
-        label="Repetitions", min_value=1, max_value=PLAYGROUND_MAX_REPEAT, initial=3
-    )
+    repeat = forms.IntegerField(label="Repetitions", min_value=1, max_value=PLAYGROUND_MAX_REPEAT, initial=3)
 
     def _clean_name(self, field: str) -> str:
         name = self.cleaned_data.get(field, "").strip()
         if name and name_problem(name):
-            raise forms.ValidationError(
-                "Use 1-32 characters: lower-case letters, digits, '_' or '-'."
-            )
+            raise forms.ValidationError("Use 1-32 characters: lower-case letters, digits, '_' or '-'.")
         return name
 
     def clean_name_1(self) -> str:
@@ -46,9 +48,7 @@ class PlaygroundForm(forms.Form):
     def _clean_source(self, field: str) -> str:
         source = self.cleaned_data.get(field, "")
         # The engine's own rules for a source (size, NUL, UTF-8), shown beside the field.
-        problem = source_problem(
-            self.cleaned_data.get(field.replace("source", "name")) or "", source, job_limits()
-        )
+        problem = source_problem(self.cleaned_data.get(field.replace("source", "name")) or "", source, job_limits())
         if problem:
             raise forms.ValidationError(f"{problem} Shorten or fix it and run again.")
         return source

@@ -104,9 +104,7 @@ def heartbeats_read() -> list[dict[str, Any]]:
 
 def measuring_hosts(beats: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The workers that can measure right now (serve a sandbox queue, sandbox up)."""
-    return [
-        beat for beat in (heartbeats_read() if beats is None else beats) if beat.get("measures")
-    ]
+    return [beat for beat in (heartbeats_read() if beats is None else beats) if beat.get("measures")]
 
 
 def _beat_forever(stop: threading.Event, worker: str, queues: list[str]) -> None:
@@ -127,6 +125,4 @@ def heartbeat_start(sender: Any = None, **kwargs: Any) -> None:
     except AttributeError:
         queues = []
     stop = threading.Event()
-    threading.Thread(
-        target=_beat_forever, args=(stop, worker, queues), name="heartbeat", daemon=True
-    ).start()
+    threading.Thread(target=_beat_forever, args=(stop, worker, queues), name="heartbeat", daemon=True).start()

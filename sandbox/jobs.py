@@ -29,9 +29,7 @@ def job_limits(*, wall_seconds: float | None = None) -> Limits:
     return limits if wall_seconds is None else replace(limits, wall_seconds=wall_seconds)
 
 
-def job_build(
-    *, variants: Iterable[tuple[str, str]], repeat: int = 1, limits: Limits | None = None
-) -> Job:
+def job_build(*, variants: Iterable[tuple[str, str]], repeat: int = 1, limits: Limits | None = None) -> Job:
     """A Job of (name, source) variants on the configured interpreter and limits."""
     return Job(
         variants=tuple(Variant(name, source) for name, source in variants),

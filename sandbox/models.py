@@ -39,15 +39,9 @@ class Run(models.Model):
     job = models.JSONField(help_text="Job.to_dict() of the engine job")
     fingerprint = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    report = models.JSONField(
-        null=True, blank=True, help_text="Report.to_dict() of the engine report"
-    )
-    error = models.TextField(
-        blank=True, help_text="Why the run ended in error, in words a learner understands"
-    )
-    attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Deliveries that claimed this run"
-    )
+    report = models.JSONField(null=True, blank=True, help_text="Report.to_dict() of the engine report")
+    error = models.TextField(blank=True, help_text="Why the run ended in error, in words a learner understands")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Deliveries that claimed this run")
     repetitions_done = models.PositiveIntegerField(default=0)
     repetitions_total = models.PositiveIntegerField(default=0)
     worker_host = models.CharField(max_length=255, blank=True)
@@ -75,9 +69,7 @@ class Run(models.Model):
         """1-based place in its queue while queued (None otherwise); derived, never stored."""
         if self.status != self.Status.QUEUED:
             return None
-        ahead = Run.objects.filter(
-            queue=self.queue, status=self.Status.QUEUED, created_at__lt=self.created_at
-        )
+        ahead = Run.objects.filter(queue=self.queue, status=self.Status.QUEUED, created_at__lt=self.created_at)
         return ahead.count() + 1
 
     @cached_property
@@ -95,3 +87,25 @@ class Run(models.Model):
         # Each repetition also pays sandbox start-up and drain (~1 s at worst under load).
         soft = runs * (job.limits.wall_seconds + 2.0) + 30.0
         return soft, soft + 30.0
+
+
+def _share_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(18)
+
+
+class SharedRun(models.Model):
+    """A read-only link to one run that anyone may open, until its owner stops sharing.
+
+    Runs are private (their page answers 404 to anyone else); sharing is an explicit act, and
+    deleting this row revokes the link: a new share gets a new token, so an old link stays dead.
+    """
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="share")
+    # Unguessable: the token is the only thing a stranger needs to read the run.
+    token = models.CharField(max_length=32, unique=True, default=_share_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"share of {self.run_id}"

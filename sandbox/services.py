@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -9,7 +10,13 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -17,9 +24,12 @@ from accounts.owners import Owner
 from sandbox.engine import Job, Report, Status, run_job
 from sandbox.engine.job import MAX_REPEAT
 from sandbox.jobs import engine_config, job_problem
-from sandbox.models import MAX_ATTEMPTS, Run
+from sandbox.models import MAX_ATTEMPTS, Run, SharedRun
 
 logger = logging.getLogger(__name__)
+
+# A locked SQLite file or a dropped PostgreSQL connection: worth another try (sandbox.tasks).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 # Writing progress after every repetition of a fast job would cost more than the job.
 PROGRESS_EVERY_SECONDS = 0.5
@@ -39,8 +49,7 @@ class RunQueueUnavailable(SandboxError):
     def __init__(self, message: str = "") -> None:
         super().__init__(
             message
-            or "The code runner is unavailable right now, so your code was not run. "
-            "Please try again in a minute."
+            or "The code runner is unavailable right now, so your code was not run. Please try again in a minute."
         )
 
 
@@ -187,11 +196,33 @@ def run_execute(*, run_id: uuid.UUID | str, slot: int, host: str) -> Run | None:
         last_write = time.monotonic()
         mine.update(repetitions_done=done, lease_expires_at=_lease_until())
 
-    with _Lease(run.pk, run.attempts):
-        report = run_job(run.job_obj, slot=slot, on_progress=on_progress, config=engine_config())
-    if not _report_store(mine, report):
+    try:
+        with _Lease(run.pk, run.attempts):
+            report = run_job(run.job_obj, slot=slot, on_progress=on_progress, config=engine_config())
+        stored = _report_store(mine, report)
+    except TRANSIENT_ERRORS:
+        # The task retries this message, and a retry claims only a queued run: give the claim
+        # back so it can. Should that write fail too, the lease lapses and a sweeper requeues it.
+        with contextlib.suppress(*TRANSIENT_ERRORS):
+            run_release(run_id=run.pk, attempt=run.attempts)
+        raise
+    if not stored:
         logger.warning("run %s was taken over while this worker ran it; report dropped", run.pk)
     return run
+
+
+def run_release(*, run_id: uuid.UUID | str, attempt: int) -> bool:
+    """Put a run this worker claimed (as `attempt`) back in its queue; False if it is no longer
+    ours (finished, failed, or requeued and claimed again since)."""
+    return bool(
+        Run.objects.filter(pk=run_id, status=Run.Status.RUNNING, attempts=attempt).update(
+            status=Run.Status.QUEUED,
+            worker_host="",
+            started_at=None,
+            lease_expires_at=None,
+            repetitions_done=0,
+        )
+    )
 
 
 def _report_store(mine: QuerySet[Run], report: Report) -> int:
@@ -247,3 +278,16 @@ def run_recover_expired() -> int:
                 logger.warning("run %s lost its worker; requeued", run.pk)
                 transaction.on_commit(lambda run=run: _publish_or_fail(run))
     return recovered
+
+
+def run_share(*, run: Run) -> SharedRun:
+    """Make a read-only link to the run (the existing one if it is already shared)."""
+    with transaction.atomic():
+        shared, _ = SharedRun.objects.get_or_create(run=run)
+    return shared
+
+
+def run_unshare(*, run: Run) -> None:
+    """Revoke the run's read-only link; opening it answers 404 from now on."""
+    with transaction.atomic():
+        SharedRun.objects.filter(run=run).delete()

@@ -16,7 +16,7 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import close_old_connections
 
 from sandbox import services
 
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A locked SQLite file or a dropped PostgreSQL connection: worth a few more tries.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# A locked SQLite file or a dropped PostgreSQL connection: worth a few more tries. The retry can
+# claim the run again because services.run_execute gives its claim back on such an error.
+TRANSIENT_ERRORS = services.TRANSIENT_ERRORS
 MAX_RETRIES = 3
 
 
@@ -46,9 +47,7 @@ def worker_slot() -> int:
 def execute(self: Task, run_id: str) -> None:
     close_old_connections()
     try:
-        services.run_execute(
-            run_id=run_id, slot=worker_slot(), host=self.request.hostname or socket.gethostname()
-        )
+        services.run_execute(run_id=run_id, slot=worker_slot(), host=self.request.hostname or socket.gethostname())
     except SoftTimeLimitExceeded:
         services.run_fail(
             run_id=run_id,
@@ -59,16 +58,13 @@ def execute(self: Task, run_id: str) -> None:
             logger.exception("run %s: giving up after %s retries", run_id, MAX_RETRIES)
             services.run_fail(
                 run_id=run_id,
-                reason="The run could not be recorded because the database was busy. "
-                "Please try again.",
+                reason="The run could not be recorded because the database was busy. Please try again.",
             )
             return
         raise self.retry(exc=error, countdown=1 + self.request.retries) from error
     except Exception:
         logger.exception("run %s failed in the worker", run_id)
-        services.run_fail(
-            run_id=run_id, reason="Something went wrong on our side while running your code."
-        )
+        services.run_fail(run_id=run_id, reason="Something went wrong on our side while running your code.")
         raise
 
 

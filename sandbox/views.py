@@ -13,26 +13,22 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
-from django_htmx.middleware import HtmxDetails
 
 from accounts.owners import owner_of
+from config.htmx import HtmxHttpRequest
 from config.ratelimit import rate_limit_allows
 from sandbox.examples import BY_SLUG, DEFAULT, EXAMPLES
 from sandbox.forms import PLAYGROUND_MAX_REPEAT, PlaygroundForm, initial_from_variants
 from sandbox.heartbeat import measuring_hosts
-from sandbox.models import Run
-from sandbox.services import SandboxError, run_enqueue
+from sandbox.models import Run, SharedRun
+from sandbox.services import SandboxError, run_enqueue, run_share, run_unshare
 
 logger = logging.getLogger(__name__)
 RATE_WINDOW_SECONDS = 60
 # Anonymous runs from one address may add up to this many learners' worth of the limit.
 ANONYMOUS_LEARNERS_PER_ADDRESS = 3
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def _get_run_for_viewer(request: HttpRequest, run_id: uuid.UUID) -> Run:
@@ -45,9 +41,7 @@ def _get_run_for_viewer(request: HttpRequest, run_id: uuid.UUID) -> Run:
 
 
 def _over_limit(who: str, limit: int) -> bool:
-    return not rate_limit_allows(
-        scope="playground-runs", ident=who, limit=limit, window=RATE_WINDOW_SECONDS
-    )
+    return not rate_limit_allows(scope="playground-runs", ident=who, limit=limit, window=RATE_WINDOW_SECONDS)
 
 
 def _rate_limited(request: HttpRequest) -> bool:
@@ -89,9 +83,7 @@ def _initial_from_query(request: HttpRequest) -> tuple[dict, str]:
     except ValueError:
         repeat = 3
     if sources and example is None:
-        named = zip(
-            names + [f"v{i}" for i in range(len(names), len(sources))], sources, strict=False
-        )
+        named = zip(names + [f"v{i}" for i in range(len(names), len(sources))], sources, strict=False)
         return initial_from_variants(named, repeat), ""
     example = example or DEFAULT
     return initial_from_variants(example.variants, repeat), example.slug
@@ -115,6 +107,9 @@ def _page(
         "report": run.report_obj if run else None,
         "error": error,
         "rate_limit": settings.PLAYGROUND_RUNS_PER_MINUTE,
+        # Only the owner reaches _page with a run: the share controls are theirs.
+        "share": SharedRun.objects.filter(run=run).first() if run else None,
+        "is_owner": run is not None,
         # Not on the progress polls: they swap only the result.
         "measuring": None if partial == "result" else _measuring_hosts(),
     }
@@ -151,9 +146,7 @@ def playground(request: HtmxHttpRequest) -> HttpResponse:
             f"You started {settings.PLAYGROUND_RUNS_PER_MINUTE} runs in the last minute, the most "
             "allowed. Wait a little, then run again; your code is still here."
         )
-        return _page(
-            request, form, error=error, status=200 if request.htmx else 429, partial=partial
-        )
+        return _page(request, form, error=error, status=200 if request.htmx else 429, partial=partial)
     job = form.job()
     try:
         run = run_enqueue(
@@ -164,9 +157,7 @@ def playground(request: HtmxHttpRequest) -> HttpResponse:
             owner=owner_of(request, create=True),
         )
     except SandboxError as error:
-        return _page(
-            request, form, error=str(error), status=200 if request.htmx else 503, partial=partial
-        )
+        return _page(request, form, error=str(error), status=200 if request.htmx else 503, partial=partial)
     url = reverse("playground_run", args=[run.pk])
     if not request.htmx:
         return redirect(url)
@@ -182,3 +173,34 @@ def playground_run(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
     job = run.job_obj
     initial = initial_from_variants(((v.name, v.source) for v in job.variants), job.repeat)
     return _page(request, PlaygroundForm(initial=initial), run=run)
+
+
+@require_POST
+def playground_run_share(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
+    """The owner makes (or, with `revoke`, withdraws) a read-only link to the run."""
+    run = _get_run_for_viewer(request, run_id)
+    if request.POST.get("revoke"):
+        run_unshare(run=run)
+    else:
+        run_share(run=run)
+    if request.htmx:
+        return _page(request, None, run=run, partial="result")
+    return redirect("playground_run", run_id=run.pk)
+
+
+@require_GET
+def playground_shared(request: HttpRequest, token: str) -> HttpResponse:
+    """A shared run, read-only: code, report and charts, for anyone who has the link."""
+    shared = SharedRun.objects.select_related("run").filter(token=token).first()
+    if shared is None:
+        raise Http404("This link was never shared or its owner stopped sharing it")
+    run = shared.run
+    context = {
+        "run": run,
+        "report": run.report_obj,
+        "shared": shared,
+        "variants": run.job_obj.variants,
+    }
+    if getattr(request, "htmx", False) and not request.htmx.history_restore_request:
+        return render(request, "sandbox/shared_run.html#shared-result", context)
+    return render(request, "sandbox/shared_run.html", context)

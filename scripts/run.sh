@@ -2,7 +2,8 @@
 # Start the Celery workers and the web server; logs prefixed by process; Ctrl-C stops them all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-PORT="${PORT:-8000}"
+# Exported: the web server and the workers derive SITE_URL (emailed links) from it.
+export PORT="${PORT:-8000}"
 BIN=.venv/bin
 pids=()
 

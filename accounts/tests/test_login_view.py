@@ -70,3 +70,10 @@ def test_failures_on_one_address_do_not_lock_out_another(client, django_user_mod
     response = client.post("/accounts/login/", {"username": "bob@example.com", "password": "a-long-Passphrase-43"})
 
     assert response.status_code == 302
+
+
+def test_a_failed_log_in_names_the_email_field_not_username(client, learner):
+    response = client.post("/accounts/login/", {"username": "learner@example.com", "password": "wrong"})
+
+    assert "correct email and password" in response.text
+    assert "username and password" not in response.text

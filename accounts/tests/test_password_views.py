@@ -34,7 +34,7 @@ def test_a_known_address_queues_one_email_and_an_unknown_one_none_with_the_same_
 
 
 def test_reset_requests_are_rate_limited_per_address(client, learner, settings):
-    settings.NOTIFY_RATE_PER_ADDRESS = 2
+    settings.MAIL_REQUESTS_PER_ADDRESS = 2
     for _ in range(2):
         assert client.post("/accounts/password-reset/", {"email": "learner@example.com"}).status_code == 302
 

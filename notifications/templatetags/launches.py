@@ -1,11 +1,17 @@
-"""`{% launch_signup %}`, `{% launch_tests %}` and `{% launch_notices %}` for pages other apps own."""
+"""`{% launch_signup %}`, `{% launch_tests %}`, `{% launch_notices %}` and
+`{% launch_emails_for_account %}` for pages other apps own (accounts' profile page draws the last,
+so accounts never imports notifications)."""
 
 from django import template
 from django.template import Context
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from accounts.selectors import email_verified
 from notifications import selectors
+from notifications.consent import current_consent
+from notifications.context import signup_context
+from notifications.forms import AccountSubscribeForm
 from quizzes.models import Track
 
 register = template.Library()
@@ -13,8 +19,6 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def launch_signup(context: Context, source: str, track: Track | None = None) -> SafeString:
-    from notifications.views import signup_context
-
     request = context["request"]
     return render_to_string(
         "notifications/subscribe.html#subscribe-form",
@@ -36,3 +40,21 @@ def launch_notices(context: Context) -> dict:
         return {"launches": []}
     subscriber, _ = selectors.account_state(request)
     return {"launches": selectors.launches_for_subscriber(subscriber), "request": request}
+
+
+@register.inclusion_tag("notifications/_account_launch_emails.html", takes_context=True)
+def launch_emails_for_account(context: Context) -> dict:
+    """The profile's "Launch emails" card: the signed-in user's subscription and its form."""
+    request = context["request"]
+    subscriber = selectors.subscriber_for_user(request.user)
+    subscribed = subscriber is not None and subscriber.is_confirmed
+    return {
+        "request": request,
+        "user": request.user,
+        "csrf_token": context.get("csrf_token"),
+        "email_verified": email_verified(request.user),
+        "subscriber": subscriber,
+        "subscribed": subscribed,
+        "form": AccountSubscribeForm(initial={"track": subscriber.track if subscribed else None, "source": "account"}),
+        "consent_text": current_consent()[1],
+    }

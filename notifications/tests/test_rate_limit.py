@@ -9,8 +9,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def limits(settings):
-    settings.NOTIFY_RATE_PER_IP = 4
-    settings.NOTIFY_RATE_PER_ADDRESS = 2
+    settings.MAIL_REQUESTS_PER_IP = 4
+    settings.MAIL_REQUESTS_PER_ADDRESS = 2
 
 
 def post(client, email, *, ip="10.0.0.1", htmx=True):

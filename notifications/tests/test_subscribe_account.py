@@ -111,7 +111,7 @@ def test_the_home_form_says_an_unverified_address_is_confirmed_first(client, lea
 
 @pytest.mark.django_db
 def test_unverified_clicks_are_rate_limited_per_address(client, learner, settings, django_capture_on_commit_callbacks):
-    settings.NOTIFY_RATE_PER_ADDRESS = 2
+    settings.MAIL_REQUESTS_PER_ADDRESS = 2
     client.force_login(learner)
     one_click(client)
     one_click(client)

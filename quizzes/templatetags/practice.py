@@ -1,13 +1,14 @@
 """Template helpers for lessons and questions: highlighted snippets, charts, section links."""
 
 import datetime
+import html
 import re
 from typing import Any
 
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -18,6 +19,8 @@ from quizzes.spec import Measurement, PredictionSpec
 register = template.Library()
 _FORMATTER = HtmlFormatter(nowrap=True)
 _H2 = re.compile(r'(<h2 id="(?P<anchor>[^"]+)">.*?</h2>)')
+# A section heading or a highlighted code block of a rendered lesson, in document order.
+_H2_OR_CODE = re.compile(r'<h2 id="(?P<anchor>[^"]+)">|(?P<code><pre class="highlight">.*?</pre>)', re.S)
 
 
 @register.filter
@@ -43,7 +46,40 @@ def lesson_body(lesson: Any, section_counts: dict[str, int]) -> SafeString:
         )
 
     # body_html was sanitised with nh3 when loaded; the inserted links are built with format_html.
-    return mark_safe(_H2.sub(link, lesson.body_html))  # noqa: S308
+    return mark_safe(_H2.sub(link, _with_playground_links(lesson.body_html)))  # noqa: S308
+
+
+def _with_playground_links(body: str) -> str:
+    """A "Run this in the playground" link after each code block that has a runnable version.
+
+    The lesson's blocks are fragments (`urls` undefined, no output); sandbox.examples holds
+    versions that run as they are, so the link opens the matching one, never the fragment.
+    """
+    from sandbox.examples import example_for_block
+
+    section = ""
+    pieces: list[str] = []
+    last = 0
+    for match in _H2_OR_CODE.finditer(body):
+        if match["anchor"]:
+            section = match["anchor"]
+            continue
+        code = html.unescape(strip_tags(match["code"]))
+        example = example_for_block(section=section, code=code)
+        if example is None:
+            continue
+        url = reverse("playground") + f"?example={example.slug}"
+        pieces += [
+            body[last : match.end()],
+            format_html(
+                '<p class="code-actions"><a href="{}">Run this in the playground</a> '
+                '<span class="muted">({})</span></p>',
+                url,
+                example.title,
+            ),
+        ]
+        last = match.end()
+    return "".join([*pieces, body[last:]])
 
 
 @register.simple_tag
@@ -54,8 +90,30 @@ def answer_chart(report: dict[str, Any], spec: PredictionSpec, measurement: Meas
     if spec.kind == "ratio":
         return mark_safe(charts.wall_time_by_variant_svg(Report.from_dict(report)))  # noqa: S308
     if spec.kind == "race" or len(measurement.histogram) > 1:
-        return mark_safe(charts.histogram_svg(measurement.histogram, "What each run printed"))  # noqa: S308
+        # Race outcomes: the race-free value is the one bar whose colour means "right".
+        expected = str(spec.metric.get("expected")) if spec.kind == "race" else None
+        return mark_safe(charts.histogram_svg(measurement.histogram, "What each run printed", expected))  # noqa: S308
     return mark_safe("")
+
+
+@register.simple_tag
+def answer_outcome(report: dict[str, Any] | None, spec: PredictionSpec) -> Any:
+    """What the question's run report means (sandbox/outcomes.py): failures, charts, busy note."""
+    from sandbox.engine import Report
+    from sandbox.outcomes import report_outcome
+
+    return report_outcome(
+        Report.from_dict(report) if report else None,
+        sources=dict(spec.variants),
+        timing_decides=spec.is_timing,
+        consequence="the measured ratio, and with it the verdict, may differ on a quiet machine",
+    )
+
+
+@register.filter
+def plain_text(html_fragment: str) -> str:
+    """A rendered (sanitised) fragment as plain text, for titles: no tags, no Markdown marks."""
+    return html.unescape(strip_tags(html_fragment)).strip()
 
 
 @register.filter

@@ -22,7 +22,7 @@ def test_logging_in_moves_the_anonymous_answers_into_the_account(client, bank, d
     user = django_user_model.objects.create_user("ada@example.com", "ada@example.com", PASSWORD)
     answer = answer_right(client)
     assert answer.user is None
-    assert "answered ✓" in client.get("/practice/py/locks/").text
+    assert 'badge badge-ok">Right' in client.get("/practice/py/locks/").text
 
     response = client.post("/accounts/login/", {"username": "ada@example.com", "password": PASSWORD})
 
@@ -30,10 +30,10 @@ def test_logging_in_moves_the_anonymous_answers_into_the_account(client, bank, d
     answer.refresh_from_db()
     assert answer.user == user
     # The session key changed at log-in; the progress is still shown, now from the account.
-    assert "answered ✓" in client.get("/practice/py/locks/").text
+    assert 'badge badge-ok">Right' in client.get("/practice/py/locks/").text
     assert ANON_KEY_FIELD not in client.session
     # And only there: another visitor does not see it.
-    assert "answered ✓" not in Client().get("/practice/py/locks/").text
+    assert 'badge badge-ok">Right' not in Client().get("/practice/py/locks/").text
 
 
 def test_signing_up_moves_the_anonymous_answers_into_the_new_account(client, bank, django_user_model):

@@ -126,13 +126,13 @@ BOUNDS = {  # (anonymous without a session, signed in); a signed-in page starts 
     LESSON: (0, 6),
     READ_PAGES[2]: (0, 7),
     "/tests/gil-and-threads/": (0, 5),
-    CHOICE: (0, 6),
-    CODE: (0, 6),
+    CHOICE: (0, 7),  # signed in: also the learner's earlier answers to it
+    CODE: (0, 7),
     "/playground/": (1, 6),
     "/notify/": (3, 7),
     "/accounts/login/": (1, None),  # a signed-in learner is sent to the profile
     "/accounts/signup/": (1, None),
-    "/accounts/profile/": (None, 9),
+    "/accounts/profile/": (None, 10),  # the account, its address, subscription, answers, review
 }
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from quizzes.spec import PredictionSpec, SpecError, normalise_output
+from sandbox.engine import Environment, Noise, Repetition, Report, Status, VariantSummary
 
 RATIO = {
     "variants": {"sequential": "work()", "threads": "work()"},
@@ -29,17 +30,45 @@ RACE = {
 }
 
 
-def rep(variant: str, wall: float = 1.0, stdout: str = "", status: str = "ok") -> dict:
-    return {"variant": variant, "wall_seconds": wall, "stdout": stdout, "status": status}
+def rep(variant: str, wall: float = 1.0, stdout: str = "", status: str = "ok") -> Repetition:
+    """One repetition as the engine reports it."""
+    return Repetition(
+        variant=variant,
+        index=0,
+        status=Status(status),
+        exit_code=0 if status == "ok" else None,
+        signal=None,
+        wall_seconds=wall,
+        user_seconds=wall,
+        system_seconds=0.0,
+        peak_memory_bytes=None,
+        stdout=stdout,
+        stderr="",
+        stdout_truncated=False,
+        stderr_truncated=False,
+    )
+
+
+def report(repetitions: list[Repetition]) -> dict:
+    """A real engine Report around the repetitions, stored the way a Run stores it."""
+    names = list(dict.fromkeys(r.variant for r in repetitions))
+    first_bad = next((r for r in repetitions if r.status is not Status.OK), None)
+    status = first_bad.status if first_bad else Status.OK
+    return Report(
+        status=status,
+        message=status.message,
+        environment=Environment("cpython", "3.11.2", 2, True, "Linux", "bwrap+seccomp"),
+        repetitions=repetitions,
+        variants=[VariantSummary.of(name, repetitions) for name in names],
+        noise=Noise(0.0, False),
+    ).to_dict()
 
 
 def test_a_ratio_lands_in_its_bucket_and_grades_the_prediction():
     spec = PredictionSpec.from_dict(RATIO)
-    report = {
-        "repetitions": [rep("sequential", 1.0), rep("threads", 0.97), rep("sequential", 1.1), rep("threads", 1.0)]
-    }
+    measured = report([rep("sequential", 1.0), rep("threads", 0.97), rep("sequential", 1.1), rep("threads", 1.0)])
 
-    measurement = spec.measure(report)
+    measurement = spec.measure(measured)
 
     assert measurement.bucket == "same"
     assert measurement.value == pytest.approx(0.985 / 1.05)
@@ -51,7 +80,7 @@ def test_a_race_counts_the_share_of_runs_that_lost_updates():
     spec = PredictionSpec.from_dict(RACE)
     printed = ["400000", "312004", "400000", "287113", "400000"]
 
-    measurement = spec.measure({"repetitions": [rep("unlocked", stdout=f"{p}\n") for p in printed]})
+    measurement = spec.measure(report([rep("unlocked", stdout=f"{p}\n") for p in printed]))
 
     assert measurement.value == pytest.approx(0.4)
     assert measurement.bucket == "sometimes"
@@ -61,14 +90,14 @@ def test_a_race_counts_the_share_of_runs_that_lost_updates():
 def test_a_race_that_never_shows_lands_in_never():
     spec = PredictionSpec.from_dict(RACE)
 
-    measurement = spec.measure({"repetitions": [rep("unlocked", stdout="400000")] * 5})
+    measurement = spec.measure(report([rep("unlocked", stdout="400000")] * 5))
 
     assert (measurement.value, measurement.bucket) == (0.0, "never")
 
 
 def test_output_is_compared_whitespace_normalised():
     spec = PredictionSpec.from_dict({"variants": {"main": "print(1)"}, "metric": {"type": "output", "variant": "main"}})
-    measurement = spec.measure({"repetitions": [rep("main", stdout="start  \nend\n\n")]})
+    measurement = spec.measure(report([rep("main", stdout="start  \nend\n\n")]))
 
     assert spec.is_correct("  start\nend  \n", measurement)
     assert not spec.is_correct("start end", measurement)
@@ -79,7 +108,7 @@ def test_a_number_is_right_within_the_tolerance():
     spec = PredictionSpec.from_dict(
         {"variants": {"main": "print(10)"}, "metric": {"type": "number", "variant": "main", "tolerance": 2}}
     )
-    measurement = spec.measure({"repetitions": [rep("main", stdout="100\n")]})
+    measurement = spec.measure(report([rep("main", stdout="100\n")]))
 
     assert spec.is_correct("101.5", measurement)
     assert not spec.is_correct("103", measurement)
@@ -89,7 +118,7 @@ def test_a_number_is_right_within_the_tolerance():
 def test_a_failed_repetition_is_no_measurement():
     spec = PredictionSpec.from_dict(RATIO)
 
-    measurement = spec.measure({"repetitions": [rep("sequential"), rep("threads", status="timed_out")]})
+    measurement = spec.measure(report([rep("sequential"), rep("threads", status="timed_out")]))
 
     assert not measurement.ok
     assert "timed_out" in measurement.problem

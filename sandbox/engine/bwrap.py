@@ -139,9 +139,7 @@ def rlimits(limits: Limits, *, privileged: bool, memory_cgroup: bool) -> list[tu
     return rlimits
 
 
-def child_setup(
-    limits: Limits, procs_files: list[str], *, uid: int, gid: int, privileged: bool
-) -> Callable[[], None]:
+def child_setup(limits: Limits, procs_files: list[str], *, uid: int, gid: int, privileged: bool) -> Callable[[], None]:
     limits_to_set = rlimits(limits, privileged=privileged, memory_cgroup=bool(procs_files))
 
     def setup() -> None:

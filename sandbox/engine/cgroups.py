@@ -147,9 +147,7 @@ class SlotCgroup:
                 self._v2_parent = base
                 self.kind = "v2"
                 return
-            self.problem = (
-                "cgroup v2 is mounted but no writable cgroup can delegate memory and pids"
-            )
+            self.problem = "cgroup v2 is mounted but no writable cgroup can delegate memory and pids"
             return
         self.problem = "no cgroup hierarchy with memory and pids controllers is mounted"
 
@@ -217,9 +215,7 @@ class SlotCgroup:
             return -1, -1
         # usage_all has both, per CPU, in one read (usage_user and usage_sys are its sums).
         with contextlib.suppress(OSError, ValueError, IndexError):
-            rows = [
-                line.split() for line in read_small_file(d / "cpuacct.usage_all").splitlines()[1:]
-            ]
+            rows = [line.split() for line in read_small_file(d / "cpuacct.usage_all").splitlines()[1:]]
             if rows:
                 return sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows)
         return self._cpuacct("cpuacct.usage_user"), self._cpuacct("cpuacct.usage_sys")
@@ -274,14 +270,10 @@ class SlotCgroup:
             with contextlib.suppress(OSError, ValueError):
                 usage.peak_memory_bytes = int(read_small_file(d / "memory.peak"))
             with contextlib.suppress(OSError, ValueError):
-                events = dict(
-                    line.split() for line in read_small_file(d / "memory.events").splitlines()
-                )
+                events = dict(line.split() for line in read_small_file(d / "memory.events").splitlines())
                 usage.oom_killed = int(events.get("oom_kill", 0)) > 0
             with contextlib.suppress(OSError, ValueError):
-                events = dict(
-                    line.split() for line in read_small_file(d / "pids.events").splitlines()
-                )
+                events = dict(line.split() for line in read_small_file(d / "pids.events").splitlines())
                 usage.hit_task_limit = int(events.get("max", 0)) > 0
             return usage
         return Usage()

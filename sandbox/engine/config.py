@@ -45,9 +45,7 @@ class EngineConfig:
         try:
             return cls(
                 base_uid=base_uid,
-                interpreters=tuple(
-                    p for p in environ.get("SANDBOX_INTERPRETERS", "").split(":") if p
-                ),
+                interpreters=tuple(p for p in environ.get("SANDBOX_INTERPRETERS", "").split(":") if p),
                 cgroups=environ.get("SANDBOX_NO_CGROUPS", "") not in _TRUE,
                 spawner=environ.get("SANDBOX_NO_SPAWNER", "") not in _TRUE,
             )

@@ -136,16 +136,15 @@ class Jail:
                 proc = self._spawn(spawner, limits, seccomp_fd, source_fd, status_write)
                 started = time.monotonic() if proc is None else started
             if proc is None:
-                proc = self._popen(
-                    outcome, limits, procs_files, seccomp_fd, source_fd, status_write
-                )
+                proc = self._popen(outcome, limits, procs_files, seccomp_fd, source_fd, status_write)
         finally:
             os.close(status_write)  # the sandbox has its own copy
         if proc is None:
             return outcome
         out, err = Stream(limits.output_bytes), Stream(limits.output_bytes)
         stdout, stderr = proc.stdout, proc.stderr
-        assert stdout is not None and stderr is not None  # both are pipes, in either path
+        assert stdout is not None
+        assert stderr is not None
         streams = {stdout.fileno(): out, stderr.fileno(): err}
         cleaned = False
         try:
@@ -164,9 +163,7 @@ class Jail:
             if isinstance(proc, SpawnedProcess):
                 proc.close()
         assert proc.returncode is not None  # waited for above
-        return self._finish(
-            outcome, proc.returncode, status_read, out, err, rusage_before, cleaned=cleaned
-        )
+        return self._finish(outcome, proc.returncode, status_read, out, err, rusage_before, cleaned=cleaned)
 
     def _spawn(
         self,
@@ -189,9 +186,7 @@ class Jail:
             "rlimits": bwrap.rlimits(limits, privileged=self.privileged, memory_cgroup=True),
         }
         try:
-            pidfd = spawner.spawn(
-                request, [devnull, out_write, err_write, seccomp_fd, source_fd, status_write]
-            )
+            pidfd = spawner.spawn(request, [devnull, out_write, err_write, seccomp_fd, source_fd, status_write])
         except OSError:
             spawner.close()
             os.close(out_read)
@@ -301,10 +296,7 @@ class Jail:
         it and its orphans, a moment later: killing then would cost a freeze/kill/thaw cycle
         (and a 2 ms sleep) for nothing, hence the grace.
         """
-        if isinstance(proc, SpawnedProcess):
-            pending = proc.poll(grace) is None
-        else:
-            pending = proc.poll() is None
+        pending = proc.poll(grace) is None if isinstance(proc, SpawnedProcess) else proc.poll() is None
         if pending:
             self._kill(proc)
         proc.wait()
@@ -405,9 +397,7 @@ def jail_for(slot: int, interpreter: str, config: EngineConfig) -> Jail:
 @contextlib.contextmanager
 def slot_lock(slot: int) -> Iterator[None]:
     """Two processes given the same slot would share a uid and cgroup: take turns instead."""
-    directory = (
-        Path("/run/lock") if os.access("/run/lock", os.W_OK) else Path(tempfile.gettempdir())
-    )
+    directory = Path("/run/lock") if os.access("/run/lock", os.W_OK) else Path(tempfile.gettempdir())
     with open(directory / f"lockstep-sandbox-slot{slot}.lock", "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:

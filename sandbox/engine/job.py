@@ -54,18 +54,14 @@ class Limits:
             try:
                 number = float(raw) if spec.kind is float else int(raw.strip(), 10)
             except ValueError:
-                raise ValueError(
-                    f"{spec.variable}={raw!r} is not a valid {spec.kind.__name__}"
-                ) from None
+                raise ValueError(f"{spec.variable}={raw!r} is not a valid {spec.kind.__name__}") from None
             if not number > 0:
                 raise ValueError(f"{spec.variable}={raw!r} must be greater than 0")
             values[spec.attribute] = spec.kind(number * spec.scale)
         limits = cls(**values)
         problem = limits.problem()
         if problem:
-            variable = next(
-                (s.variable for s in _ENV_SPECS if s.attribute == problem[0]), problem[0]
-            )
+            variable = next((s.variable for s in _ENV_SPECS if s.attribute == problem[0]), problem[0])
             raise ValueError(f"{variable}: {problem[1]}")
         return limits
 
@@ -80,8 +76,7 @@ class Limits:
             if not spec.minimum <= value <= spec.maximum:
                 return (
                     spec.attribute,
-                    f"{spec.attribute} must be between {spec.minimum} and {spec.maximum}, "
-                    f"got {value}",
+                    f"{spec.attribute} must be between {spec.minimum} and {spec.maximum}, got {value}",
                 )
         return None
 
@@ -141,19 +136,14 @@ class Job:
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    def problem(
-        self, *, interpreters: Collection[str] = (), max_repeat: int = MAX_REPEAT
-    ) -> str | None:
+    def problem(self, *, interpreters: Collection[str] = (), max_repeat: int = MAX_REPEAT) -> str | None:
         """Why this job must not run, in words an author understands; None if it may.
 
         The one validator of a job. `interpreters` are the extra ones the host allows
         (EngineConfig.interpreters); a product may ask for a stricter `max_repeat` than the
         engine's (never a looser one).
         """
-        if (
-            not isinstance(self.variants, (tuple, list))
-            or not 1 <= len(self.variants) <= MAX_VARIANTS
-        ):
+        if not isinstance(self.variants, (tuple, list)) or not 1 <= len(self.variants) <= MAX_VARIANTS:
             return f"A job needs between 1 and {MAX_VARIANTS} variants."
         problem = repeat_problem(self.repeat, maximum=max_repeat)
         if problem:
@@ -166,17 +156,12 @@ class Job:
         if not isinstance(self.interpreter, str) or not self.interpreter.startswith("/"):
             return "The interpreter must be an absolute path."
         if not interpreter_allowed(self.interpreter, interpreters):
-            return (
-                f"The interpreter {self.interpreter} is not allowed; "
-                "list it in SANDBOX_INTERPRETERS to enable it."
-            )
+            return f"The interpreter {self.interpreter} is not allowed; list it in SANDBOX_INTERPRETERS to enable it."
         seen: set[str] = set()
         for variant in self.variants:
             if not isinstance(variant, Variant):
                 return "Every variant needs a name and a source."
-            problem = name_problem(variant.name) or source_problem(
-                variant.name, variant.source, self.limits
-            )
+            problem = name_problem(variant.name) or source_problem(variant.name, variant.source, self.limits)
             if problem:
                 return problem
             if variant.name in seen:

@@ -90,10 +90,7 @@ def _probe(jail: Jail) -> Environment | str:
         return outcome.infra_error
     if outcome.exit_code != 0:
         text = outcome.stderr.decode("utf-8", "replace").strip()[-500:]
-        return (
-            f"the probe failed inside the sandbox (exit {outcome.exit_code}, "
-            f"signal {outcome.signal}): {text}"
-        )
+        return f"the probe failed inside the sandbox (exit {outcome.exit_code}, signal {outcome.signal}): {text}"
     try:
         facts = json.loads(outcome.stdout)
         return Environment(isolation=jail.isolation, **facts)
@@ -113,9 +110,7 @@ def environment(jail: Jail) -> Environment | str:
     return found
 
 
-def isolation_status(
-    interpreter: str = "/usr/bin/python3", *, config: EngineConfig | None = None
-) -> IsolationStatus:
+def isolation_status(interpreter: str = "/usr/bin/python3", *, config: EngineConfig | None = None) -> IsolationStatus:
     """Whether jobs can run here; if not, what is missing and how to fix it. Cached briefly."""
     config = config or EngineConfig()
     now = time.monotonic()
@@ -142,13 +137,9 @@ def isolation_status(
         except (OSError, ValueError) as exc:
             problems.append(f"the sandbox could not be prepared: {exc}")
     if problems:
-        status = IsolationStatus(
-            ok=False, message="Sandbox unavailable: " + " ".join(problems), details=details
-        )
+        status = IsolationStatus(ok=False, message="Sandbox unavailable: " + " ".join(problems), details=details)
     else:
-        status = IsolationStatus(
-            ok=True, message=f"Sandbox ready ({details['isolation']}).", details=details
-        )
+        status = IsolationStatus(ok=True, message=f"Sandbox ready ({details['isolation']}).", details=details)
     with _lock:
         _statuses[(interpreter, config)] = (time.monotonic(), status)
     return status

@@ -128,9 +128,7 @@ class Report:
             status=Status(d["status"]),
             message=d.get("message", ""),
             environment=Environment(**env) if env else None,
-            repetitions=[
-                Repetition(**{**r, "status": Status(r["status"])}) for r in d.get("repetitions", [])
-            ],
+            repetitions=[Repetition(**{**r, "status": Status(r["status"])}) for r in d.get("repetitions", [])],
             variants=[VariantSummary(**v) for v in d.get("variants", [])],
             noise=Noise(**noise) if noise else None,
             started_at=d.get("started_at", ""),

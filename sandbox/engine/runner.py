@@ -55,9 +55,7 @@ def _repetition(variant: str, index: int, outcome: Outcome, limits: Limits) -> R
         detail = "Your code kept printing far past the output limit and was stopped."
     elif outcome.signal is not None:
         status = Status.CRASHED
-        detail = (
-            f"Your code was killed by signal {outcome.signal} ({_signal_name(outcome.signal)})."
-        )
+        detail = f"Your code was killed by signal {outcome.signal} ({_signal_name(outcome.signal)})."
     elif outcome.exit_code != 0:
         status = Status.EXITED
         detail = f"Your code exited with status {outcome.exit_code}."
@@ -128,15 +126,11 @@ def run_job(
     if problem is not None:
         return finish(Report(status=Status.REJECTED, message=problem))
     if not isinstance(slot, int) or not 0 <= slot < PROBE_SLOT:
-        return finish(
-            Report(status=Status.REJECTED, message=f"Slot must be between 0 and {PROBE_SLOT - 1}.")
-        )
+        return finish(Report(status=Status.REJECTED, message=f"Slot must be between 0 and {PROBE_SLOT - 1}."))
 
     problems = static_problems(job.interpreter)
     if problems:
-        return finish(
-            Report(status=Status.INFRA_ERROR, message="Sandbox unavailable: " + " ".join(problems))
-        )
+        return finish(Report(status=Status.INFRA_ERROR, message="Sandbox unavailable: " + " ".join(problems)))
     try:
         jail = jail_for(slot, job.interpreter, config)
     except (OSError, ValueError) as exc:

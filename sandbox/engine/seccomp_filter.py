@@ -91,12 +91,8 @@ def compiled_filter() -> bytes:
             f.add_rule(eperm, name)
     # Only AF_UNIX: multiprocessing Managers and forkserver talk over unix sockets, and no
     # other family has anything to reach from an empty network namespace.
-    f.add_rule(
-        seccomp.ERRNO(errno.EAFNOSUPPORT), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX)
-    )
-    f.add_rule(
-        seccomp.ERRNO(errno.EAFNOSUPPORT), "socketpair", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX)
-    )
+    f.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
+    f.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), "socketpair", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
     for flag in CLONE_NAMESPACE_FLAGS:
         f.add_rule(eperm, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
     # clone3 passes its flags in memory a filter cannot inspect; ENOSYS makes glibc fall

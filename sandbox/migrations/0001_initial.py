@@ -20,9 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.UUIDField(
-                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
-                    ),
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
                 ),
                 ("session_key", models.CharField(blank=True, db_index=True, max_length=40)),
                 (
@@ -50,9 +48,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "report",
-                    models.JSONField(
-                        blank=True, help_text="Report.to_dict() of the engine report", null=True
-                    ),
+                    models.JSONField(blank=True, help_text="Report.to_dict() of the engine report", null=True),
                 ),
                 (
                     "error",
@@ -63,9 +59,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "attempts",
-                    models.PositiveSmallIntegerField(
-                        default=0, help_text="Deliveries that claimed this run"
-                    ),
+                    models.PositiveSmallIntegerField(default=0, help_text="Deliveries that claimed this run"),
                 ),
                 ("repetitions_done", models.PositiveIntegerField(default=0)),
                 ("repetitions_total", models.PositiveIntegerField(default=0)),
@@ -88,9 +82,7 @@ class Migration(migrations.Migration):
             options={
                 "ordering": ["-created_at"],
                 "indexes": [
-                    models.Index(
-                        fields=["queue", "status", "created_at"], name="run_queue_position"
-                    ),
+                    models.Index(fields=["queue", "status", "created_at"], name="run_queue_position"),
                     models.Index(fields=["status", "lease_expires_at"], name="run_lease"),
                 ],
             },

@@ -1,11 +1,20 @@
 """`{% load sandbox %}`: the SVG charts and small formatters for reports in templates."""
 
+from typing import TYPE_CHECKING
+
 from django import template
 from django.template.defaultfilters import pluralize
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
 
 from sandbox import charts
 from sandbox.engine import Report, Status
+from sandbox.outcomes import Outcome, report_outcome
+
+if TYPE_CHECKING:
+    from sandbox.models import Run
 
 register = template.Library()
 
@@ -51,9 +60,7 @@ def outputs_by_variant(report: Report | None) -> list[dict]:
     for summary in report.variants:
         mine = [r for r in report.repetitions if r.variant == summary.name]
         if mine:
-            rows.append(
-                {"name": summary.name, "first": mine[0], "distinct": len({r.stdout for r in mine})}
-            )
+            rows.append({"name": summary.name, "first": mine[0], "distinct": len({r.stdout for r in mine})})
     return rows
 
 
@@ -74,9 +81,7 @@ def median_ratio(report: Report | None) -> dict | None:
 @register.filter
 def python_name(implementation: str) -> str:
     """`sys.implementation.name` as people write it."""
-    return {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}.get(
-        implementation, implementation
-    )
+    return {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}.get(implementation, implementation)
 
 
 @register.filter
@@ -96,3 +101,53 @@ def environment_line(report: Report | dict | None) -> str:
     ]
     parts += [gil, f"isolation: {env['isolation']}"] if env.get("isolation") else [gil]
     return " · ".join(parts)
+
+
+@register.simple_tag
+def run_outcome(run: "Run") -> Outcome:
+    """What a playground run's report means (see sandbox/outcomes.py)."""
+    job = run.job_obj
+    # Two variants are a comparison of wall times: there, and only there, timings decide.
+    return report_outcome(
+        run.report_obj,
+        sources={v.name: v.source for v in job.variants},
+        timing_decides=len(job.variants) > 1,
+    )
+
+
+@register.simple_tag
+def source_lines(source: str, line: int | None = None) -> SafeString:
+    """The snippet with line numbers, the failing line marked; Pygments escapes the source."""
+    formatter = HtmlFormatter(linenos="inline", hl_lines=[line] if line else [], cssclass="highlight snippet-lines")
+    return mark_safe(highlight(source, PythonLexer(), formatter))  # noqa: S308
+
+
+def _environment(report: Report | dict | None) -> dict:
+    if isinstance(report, dict):
+        return report.get("environment") or {}
+    return vars(report.environment) if report is not None and report.environment else {}
+
+
+@register.filter
+def environment_human(report: Report | dict | None) -> str:
+    """ "CPython 3.11.2, 2 cores, GIL on, in an isolated sandbox": the line people read."""
+    env = _environment(report)
+    if not env:
+        return ""
+    cores = env.get("cores")
+    gil = "GIL on" if env.get("gil_enabled", True) else "GIL off (free-threaded)"
+    name = f"{python_name(env.get('implementation', ''))} {env.get('version', '')}".strip()
+    sandbox = ", in an isolated sandbox" if env.get("isolation") else ""
+    return f"{name}, {cores} core{pluralize(cores)}, {gil}{sandbox}"
+
+
+@register.inclusion_tag("sandbox/_environment.html")
+def environment(report: Report | dict | None, suffix: str = "") -> dict:
+    """The human environment line, with the technical detail in a <details>."""
+    env = _environment(report)
+    return {
+        "human": environment_human(report),
+        "technical": environment_line(report),
+        "platform": env.get("platform", ""),
+        "suffix": suffix,
+    }

@@ -11,8 +11,9 @@ import pytest
 from sandbox.engine import EngineConfig, Job, Limits, Report, Variant, isolation_status, run_job
 
 # A slot of its own, so a Celery worker on the same machine (slot 0, 1, ...) never shares
-# a uid with the tests and "no process of this uid is left" means what it says.
-TEST_SLOT = int(os.environ.get("SANDBOX_TEST_SLOT", "7"))
+# a uid with the tests and "no process of this uid is left" means what it says. Offset by
+# TEST_SANDBOX_SLOT_BASE like the suite's workers, so two suites on one machine do not share it.
+TEST_SLOT = int(os.environ.get("SANDBOX_TEST_SLOT", int(os.environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + 7))
 # The engine reads no environment: the tests pass it the same knobs a deployment would.
 TEST_CONFIG = EngineConfig.from_env(os.environ)
 TEST_UID = TEST_CONFIG.base_uid + TEST_SLOT
@@ -22,9 +23,7 @@ SECRET = "LOCKSTEP_TEST_SECRET_7f3a9c"
 FAST = Limits(wall_seconds=2.0, cpu_seconds=4.0, memory_bytes=128 * 1024 * 1024)
 
 
-def run(
-    source: str, limits: Limits = FAST, *, repeat: int = 1, config: EngineConfig = TEST_CONFIG
-) -> Report:
+def run(source: str, limits: Limits = FAST, *, repeat: int = 1, config: EngineConfig = TEST_CONFIG) -> Report:
     return run_job(
         Job(variants=(Variant("main", source),), repeat=repeat, limits=limits),
         slot=TEST_SLOT,

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
-
-from sandbox.engine import Job, Limits, Variant
+from sandbox.engine import Job, Limits
+from sandbox.jobs import job_build
 from sandbox.models import Run
 
 FAST = Limits(wall_seconds=5.0, cpu_seconds=10.0, memory_bytes=128 * 1024 * 1024)
 
 
 def job_of(*sources: str, repeat: int = 1, limits: Limits = FAST) -> Job:
+    """A job built the way the product builds one (sandbox.jobs), with the tests' short limits."""
     names = ["a", "b", "c", "d"]
-    return Job(
-        variants=tuple(Variant(names[i], source) for i, source in enumerate(sources)),
-        repeat=repeat,
-        limits=limits,
-        interpreter=settings.SANDBOX_INTERPRETER,
-    )
+    return job_build(variants=zip(names, sources, strict=False), repeat=repeat, limits=limits)
 
 
 def wait_for(run: Run, predicate, timeout: float = 30.0, interval: float = 0.05) -> Run:
@@ -34,10 +29,7 @@ def wait_for(run: Run, predicate, timeout: float = 30.0, interval: float = 0.05)
             run.seen_statuses = seen
             return run
         if time.monotonic() > deadline:
-            raise AssertionError(
-                f"run {run.pk} still {run.status} after {timeout} s "
-                f"(saw {seen}); error={run.error!r}"
-            )
+            raise AssertionError(f"run {run.pk} still {run.status} after {timeout} s (saw {seen}); error={run.error!r}")
         time.sleep(interval)
 
 

@@ -21,9 +21,7 @@ def test_logging_in_moves_the_anonymous_runs_into_the_account(client, learner, s
     theirs = finished_run(session_key="someone-else")
     assert client.get(f"/playground/runs/{mine.pk}/").status_code == 200
 
-    response = client.post(
-        "/accounts/login/", {"username": "learner", "password": "pw-learner-123"}
-    )
+    response = client.post("/accounts/login/", {"username": "learner", "password": "pw-learner-123"})
 
     assert response.status_code == 302
     mine.refresh_from_db()

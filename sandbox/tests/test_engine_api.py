@@ -59,9 +59,7 @@ def test_an_invalid_job_is_rejected_with_a_reason_and_nothing_runs(job: Job, rea
 def test_variants_run_interleaved_and_progress_is_reported() -> None:
     progress: list[tuple[int, int]] = []
     job = Job(variants=(Variant("a", "print('a')"), Variant("b", "print('b')")), repeat=3)
-    report = run_job(
-        job, slot=TEST_SLOT, on_progress=lambda done, total: progress.append((done, total))
-    )
+    report = run_job(job, slot=TEST_SLOT, on_progress=lambda done, total: progress.append((done, total)))
     assert report.status is Status.OK
     assert [r.variant for r in report.repetitions] == ["a", "b"] * 3
     assert [r.index for r in report.repetitions] == [0, 0, 1, 1, 2, 2]
@@ -101,9 +99,7 @@ def test_the_job_round_trips_and_its_fingerprint_is_stable() -> None:
 
 
 def test_limits_are_read_from_the_environment() -> None:
-    limits = Limits.from_env(
-        {"SANDBOX_WALL_SECONDS": "2.5", "SANDBOX_MEMORY_MB": "512", "OTHER": "x"}
-    )
+    limits = Limits.from_env({"SANDBOX_WALL_SECONDS": "2.5", "SANDBOX_MEMORY_MB": "512", "OTHER": "x"})
     assert limits.wall_seconds == 2.5
     assert limits.memory_bytes == 512 * 1024 * 1024
     assert limits.processes == Limits().processes
@@ -129,7 +125,8 @@ def test_a_bad_limit_in_the_environment_fails_loudly_naming_the_variable(
 
 def test_status_messages_are_sentences_for_learners() -> None:
     for status in Status:
-        assert status.message.endswith(".") and status.message[0].isupper()
+        assert status.message.endswith(".")
+        assert status.message[0].isupper()
 
 
 def test_isolation_status_reports_ready_with_details() -> None:
@@ -149,7 +146,8 @@ def test_without_bwrap_the_engine_refuses_and_says_how_to_fix_it(
     assert "apt-get install bubblewrap" in report.message
     assert report.repetitions == []
     status = isolation_status()
-    assert not status.ok and "apt-get install bubblewrap" in status.message
+    assert not status.ok
+    assert "apt-get install bubblewrap" in status.message
 
 
 def test_when_bwrap_cannot_build_the_sandbox_nothing_runs_unsandboxed(
@@ -203,9 +201,7 @@ def test_the_engine_config_comes_from_a_mapping_the_caller_passes() -> None:
             "SANDBOX_NO_SPAWNER": "yes",
         }
     )
-    assert config == EngineConfig(
-        base_uid=62000, interpreters=("/opt/py/bin/python3",), cgroups=False, spawner=False
-    )
+    assert config == EngineConfig(base_uid=62000, interpreters=("/opt/py/bin/python3",), cgroups=False, spawner=False)
     assert EngineConfig.from_env({}) == EngineConfig()
     with pytest.raises(ValueError, match="SANDBOX_BASE_UID"):
         EngineConfig.from_env({"SANDBOX_BASE_UID": "0"})
@@ -218,7 +214,8 @@ def test_an_extra_interpreter_is_allowed_only_when_the_config_names_it() -> None
     assert "not allowed" in (job.problem() or "")
     assert job.problem(interpreters=("/opt/py/bin/python3",)) is None
     report = run_job(job, slot=TEST_SLOT)
-    assert report.status is Status.REJECTED and "not allowed" in report.message
+    assert report.status is Status.REJECTED
+    assert "not allowed" in report.message
 
 
 def test_a_product_may_ask_for_a_stricter_repeat_never_a_looser_one() -> None:

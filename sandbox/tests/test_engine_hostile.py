@@ -50,7 +50,8 @@ def prints(expected: str) -> Callable[[Report], None]:
 
 
 def no_secret(report: Report) -> None:
-    assert SECRET not in out(report) and SECRET not in err(report)
+    assert SECRET not in out(report)
+    assert SECRET not in err(report)
     assert "LOCKSTEP_TEST_SECRET" not in out(report) + err(report)
 
 
@@ -156,8 +157,7 @@ CASES: dict[str, Case] = {
         statuses=(Status.TIMED_OUT,),
     ),
     "output_flood_1gb_stdout": Case(
-        "import sys\nblock = b'x' * (1 << 20)\nfor _ in range(1024):\n"
-        "    sys.stdout.buffer.write(block)\n",
+        "import sys\nblock = b'x' * (1 << 20)\nfor _ in range(1024):\n    sys.stdout.buffer.write(block)\n",
         lambda r: (
             len(out(r)) == FAST.output_bytes
             and r.repetitions[0].stdout_truncated
@@ -246,10 +246,7 @@ CASES: dict[str, Case] = {
     ),
     "proc_1_root_escape": Case(tried("open('/proc/1/root/etc/shadow').read()"), BLOCKED),
     "postgres_unix_socket": Case(
-        tried(
-            "import socket; s = socket.socket(socket.AF_UNIX); "
-            "s.connect('/var/run/postgresql/.s.PGSQL.5432')"
-        ),
+        tried("import socket; s = socket.socket(socket.AF_UNIX); s.connect('/var/run/postgresql/.s.PGSQL.5432')"),
         BLOCKED,
     ),
     # --- writing outside ---------------------------------------------------------------------
@@ -273,8 +270,7 @@ CASES: dict[str, Case] = {
     ),
     "udp_to_redis": Case(
         tried(
-            "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
-            "s.sendto(b'x', ('127.0.0.1', 6379))"
+            "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'x', ('127.0.0.1', 6379))"
         ),
         BLOCKED,
     ),
@@ -283,12 +279,8 @@ CASES: dict[str, Case] = {
         BLOCKED,
     ),
     "ipv6_socket": Case(tried("import socket; socket.socket(socket.AF_INET6)"), BLOCKED),
-    "netlink_socket": Case(
-        tried("import socket; socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)"), BLOCKED
-    ),
-    "packet_socket": Case(
-        tried("import socket; socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)"), BLOCKED
-    ),
+    "netlink_socket": Case(tried("import socket; socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)"), BLOCKED),
+    "packet_socket": Case(tried("import socket; socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)"), BLOCKED),
     "dns_lookup": Case(tried("import socket; socket.getaddrinfo('example.com', 80)"), BLOCKED),
     # --- signals against the launcher ------------------------------------------------------
     "kill_everything": Case(
@@ -301,17 +293,13 @@ CASES: dict[str, Case] = {
         lambda r: None,
         statuses=(Status.OK, Status.CRASHED),
     ),
-    "kill_launcher_by_host_pid": Case(
-        tried(f"import os, signal; os.kill({os.getpid()}, signal.SIGKILL)"), BLOCKED
-    ),
+    "kill_launcher_by_host_pid": Case(tried(f"import os, signal; os.kill({os.getpid()}, signal.SIGKILL)"), BLOCKED),
     # --- escaping the sandbox with syscalls -----------------------------------------------------
     "setuid_root": Case(returns_error("libc.setuid(0)"), BLOCKED),
     "unshare_user": Case(returns_error("libc.unshare(0x10000000)"), BLOCKED),
     "unshare_mount": Case(returns_error("libc.unshare(0x00020000)"), BLOCKED),
     "clone_new_user": Case(
-        returns_error(
-            "libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)"
-        ),  # clone(CLONE_NEWUSER|SIGCHLD)
+        returns_error("libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)"),  # clone(CLONE_NEWUSER|SIGCHLD)
         BLOCKED,
     ),
     "mount_tmpfs": Case(
@@ -321,9 +309,7 @@ CASES: dict[str, Case] = {
     "ptrace_traceme": Case(returns_error("libc.ptrace(0, 0, None, None)"), BLOCKED),
     "bpf": Case(returns_error("libc.syscall(321, 0, None, 0)"), BLOCKED),
     "keyctl": Case(returns_error("libc.syscall(250, 0, 0, 0, 0, 0)"), BLOCKED),
-    "io_uring_setup": Case(
-        returns_error("libc.syscall(425, 1, ctypes.create_string_buffer(120))"), BLOCKED
-    ),
+    "io_uring_setup": Case(returns_error("libc.syscall(425, 1, ctypes.create_string_buffer(120))"), BLOCKED),
     "userfaultfd": Case(returns_error("libc.syscall(323, 0)"), BLOCKED),
     "perf_event_open": Case(
         returns_error("libc.syscall(298, ctypes.create_string_buffer(128), 0, -1, -1, 0)"), BLOCKED
@@ -468,7 +454,8 @@ def test_a_slot_left_frozen_by_a_killed_launcher_still_runs() -> None:
         state = (freezer / "freezer.state").read_text().strip()
         (freezer / "freezer.state").write_text("THAWED")
     assert report is not None, "the run hung on a frozen slot"
-    assert report.status is Status.OK and out(report) == "next\n", report.message
+    assert report.status is Status.OK, report.message
+    assert out(report) == "next\n"
     assert state == "THAWED"
     assert_slot_empty(wait=2.0)
 
@@ -503,7 +490,8 @@ def test_an_exception_in_the_middle_of_a_kill_leaves_the_slot_thawed(
         sleeper.wait()
         (freezer / "freezer.state").write_text("THAWED")
     report = _run_guarded(20.0)
-    assert report is not None and out(report) == "next\n"
+    assert report is not None
+    assert out(report) == "next\n"
 
 
 def test_an_exception_while_the_spawner_starts_bwrap_does_not_confuse_later_runs(
@@ -532,5 +520,6 @@ def test_an_exception_while_the_spawner_starts_bwrap_does_not_confuse_later_runs
         report = run("import time\ntime.sleep(1.2)\nprint('whole run')\n")
         rep = report.repetitions[0]
         assert report.status is Status.OK, report.message
-        assert out(report) == "whole run\n" and rep.wall_seconds >= 1.2
+        assert out(report) == "whole run\n"
+        assert rep.wall_seconds >= 1.2
     assert_slot_empty(wait=2.0)

@@ -24,9 +24,11 @@ def test_a_learner_runs_the_threads_example_and_sees_the_result(live_server, pag
     environment = page.locator("#result .environment")
     environment.wait_for(timeout=60_000)
     assert re.search(
-        r"CPython 3\.\d+\.\d+ · \d+ cores? · GIL (on|off) · isolation: bwrap",
+        r"Measured on CPython 3\.\d+\.\d+, \d+ cores?, GIL (on|off), in an isolated sandbox",
         environment.inner_text(),
     )
+    environment.get_by_text("Technical detail").click()
+    assert "isolation: bwrap" in environment.inner_text()
     assert page.locator("#result svg.chart").count() == 2
     assert page.locator("#result table.timings tbody tr").count() == 2
     assert "took" in page.locator("#result .ratio").inner_text()

@@ -34,5 +34,6 @@ def test_a_run_whose_worker_is_killed_ends_finished_or_error_never_stuck(celery_
         assert run.attempts == 2, "finished by the redelivery, once more"
         assert [r.stdout for r in run.report_obj.repetitions] == ["slept\n"] * 3
     else:
-        assert run.status == Run.Status.ERROR and run.error
+        assert run.status == Run.Status.ERROR
+        assert run.error
     assert lost_on  # it had been claimed by the killed worker before

@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _own_slot(settings):
     # Task bodies called in this process use a slot no worker of this suite (base, base+8)
     # nor another suite on the machine uses.
-    settings.SANDBOX_SLOT_BASE = (
-        int(__import__("os").environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + 12
-    )
+    settings.SANDBOX_SLOT_BASE = int(__import__("os").environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + 12
 
 
 def test_a_run_goes_queued_running_finished_with_a_report(celery_workers):
@@ -36,19 +34,22 @@ def test_a_run_goes_queued_running_finished_with_a_report(celery_workers):
     assert run.repetitions_total == 3
     assert run.position is not None
     run = wait_for(run, lambda r: r.status == Run.Status.RUNNING, timeout=20, interval=0.02)
+    seen = list(run.seen_statuses)
     run = wait_done(run)
+    seen += run.seen_statuses[1:]
     assert run.status == Run.Status.FINISHED, run.error
-    assert run.seen_statuses[:3] == ["queued", "running", "finished"] or run.seen_statuses[-2:] == [
-        "running",
-        "finished",
-    ]
+    # Queued when enqueue returned (above), then only forward; a fast worker may claim it before
+    # the first poll, never skip running (its jobs take over half a second).
+    assert seen in (["queued", "running", "finished"], ["running", "finished"])
     report = run.report_obj
     assert report.status is Status.OK
     assert [r.stdout for r in report.repetitions] == ["done\n"] * 3
     assert run.repetitions_done == 3
     assert run.attempts == 1
     assert run.worker_host.startswith("test-runs-")
-    assert run.started_at and run.finished_at and run.lease_expires_at is None
+    assert run.started_at
+    assert run.finished_at
+    assert run.lease_expires_at is None
     assert run.position is None
 
 
@@ -86,14 +87,13 @@ def test_a_redelivered_task_does_not_run_the_job_twice():
 
     assert run.status == Run.Status.FINISHED
     assert run.attempts == 1
-    assert run.report == first_report and run.finished_at == first_finished
+    assert run.report == first_report
+    assert run.finished_at == first_finished
 
 
 def test_a_run_delivered_more_than_twice_ends_as_error_with_the_reason():
     job = job_of("print('never')")
-    run = Run.objects.create(
-        queue="runs", job=job.to_dict(), fingerprint=job.fingerprint(), attempts=2
-    )
+    run = Run.objects.create(queue="runs", job=job.to_dict(), fingerprint=job.fingerprint(), attempts=2)
 
     execute(str(run.pk))
     run.refresh_from_db()
@@ -104,8 +104,9 @@ def test_a_run_delivered_more_than_twice_ends_as_error_with_the_reason():
     assert run.report is None
 
 
-def test_an_expired_lease_is_requeued_then_failed_past_the_cap():
-    job = job_of("print(1)")
+def test_an_expired_lease_is_requeued_then_failed_past_the_cap(celery_workers):
+    """Through the real broker: the requeued run is published again and a live worker runs it."""
+    job = job_of("print('again')")
     past = timezone.now() - timezone.timedelta(seconds=1)
     once = Run.objects.create(
         queue="runs",
@@ -131,19 +132,40 @@ def test_an_expired_lease_is_requeued_then_failed_past_the_cap():
         attempts=1,
         lease_expires_at=timezone.now() + timezone.timedelta(seconds=30),
     )
-    # No broker message may leak into the shared queue from this test: publish nowhere.
-    published = []
-    original, services._publish = services._publish, published.append
-    try:
-        assert services.run_recover_expired() == 2
-    finally:
-        services._publish = original
+    # The workers' own sweepers may get there first; either way each run is acted on once.
+    assert services.run_recover_expired() <= 2
 
-    for run in (once, twice, fresh):
-        run.refresh_from_db()
-    assert once.status == Run.Status.QUEUED and [r.pk for r in published] == [once.pk]
-    assert twice.status == Run.Status.ERROR and "stopped 2 times" in twice.error
+    once = wait_done(once)
+    twice.refresh_from_db()
+    fresh.refresh_from_db()
+    assert once.status == Run.Status.FINISHED, once.error
+    assert once.attempts == 2
+    assert once.report_obj.repetitions[0].stdout == "again\n"
+    assert twice.status == Run.Status.ERROR
+    assert "stopped 2 times" in twice.error
     assert fresh.status == Run.Status.RUNNING
+
+
+def test_a_released_claim_is_claimed_again_by_the_retry():
+    """What sandbox.tasks' retry of a transient database error relies on: run_execute gives its
+    claim back (run_release), so the retried message can claim the run again."""
+    job = job_of("print('retried')")
+    run = Run.objects.create(queue="runs", job=job.to_dict(), fingerprint=job.fingerprint())
+    claimed = Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(status=Run.Status.RUNNING, attempts=1)
+    assert claimed == 1
+    assert execute(str(run.pk)) is None  # a redelivery meanwhile finds nothing to claim
+    run.refresh_from_db()
+    assert run.status == Run.Status.RUNNING
+
+    assert not services.run_release(run_id=run.pk, attempt=2)  # not ours: another attempt's
+    assert services.run_release(run_id=run.pk, attempt=1)
+    execute(str(run.pk))
+
+    run.refresh_from_db()
+    assert run.status == Run.Status.FINISHED, run.error
+    assert run.attempts == 2
+    assert run.report_obj.repetitions[0].stdout == "retried\n"
+    assert not services.run_release(run_id=run.pk, attempt=2)  # finished runs stay finished
 
 
 def test_it_rejects_a_job_over_the_source_limit_without_writing_anything():
@@ -215,7 +237,8 @@ def test_redis_down_at_submit_is_a_clear_error_and_writes_nothing():
     with _DeadBroker(), pytest.raises(services.RunQueueUnavailable) as raised:
         services.run_enqueue(job=job, timing=False, owner=Owner(user_id=None, anon_key="abc"))
 
-    assert "unavailable" in str(raised.value) and "try again" in str(raised.value)
+    assert "unavailable" in str(raised.value)
+    assert "try again" in str(raised.value)
     assert isinstance(raised.value, services.SandboxError)
     assert not Run.objects.exists()
 

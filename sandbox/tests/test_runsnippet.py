@@ -45,7 +45,8 @@ def test_it_runs_files_as_variants_and_prints_a_table(snippets):
     assert "GIL on" in out or "GIL off" in out
     rows = [line.split() for line in out.splitlines()]
     lines = {row[0]: row for row in rows if len(row) == 7 and row[1].isdigit()}
-    assert lines["sequential"][1:3] == ["2", "2"] and lines["threads"][1:3] == ["2", "2"]
+    assert lines["sequential"][1:3] == ["2", "2"]
+    assert lines["threads"][1:3] == ["2", "2"]
     assert "threads / sequential:" in out
     assert "45" in out
 
@@ -95,12 +96,8 @@ def test_exit_status_is_0_when_executed_and_1_when_not(snippets):
     env = {**os.environ, "SANDBOX_SLOT_BASE": SLOT}
     command = [sys.executable, "manage.py", "runsnippet"]
 
-    executed = subprocess.run(
-        [*command, snippets / "fails.py"], cwd=ROOT, env=env, capture_output=True
-    )
-    refused = subprocess.run(
-        [*command, snippets / "huge.py"], cwd=ROOT, env=env, capture_output=True
-    )
+    executed = subprocess.run([*command, snippets / "fails.py"], cwd=ROOT, env=env, capture_output=True)
+    refused = subprocess.run([*command, snippets / "huge.py"], cwd=ROOT, env=env, capture_output=True)
 
     assert executed.returncode == 0, executed.stderr
     assert refused.returncode == 1
@@ -113,7 +110,8 @@ def test_via_celery_a_worker_runs_it(snippets, celery_workers):
 
     assert report["status"] == "ok"
     run = Run.objects.get()
-    assert run.status == Run.Status.FINISHED and run.queue == "runs"
+    assert run.status == Run.Status.FINISHED
+    assert run.queue == "runs"
 
 
 @pytest.mark.worker

@@ -27,25 +27,17 @@ class Command(BaseCommand):
     help = "Run Python files in the sandbox as variants of one job and print the report."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "files", nargs="+", type=Path, help="each file is a variant named by its stem"
-        )
+        parser.add_argument("files", nargs="+", type=Path, help="each file is a variant named by its stem")
         parser.add_argument("--repeat", type=int, default=1, help="repetitions of each variant")
-        parser.add_argument(
-            "--timeout", type=float, help="wall-clock limit per repetition, seconds"
-        )
+        parser.add_argument("--timeout", type=float, help="wall-clock limit per repetition, seconds")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
         parser.add_argument(
             "--via-celery",
             action="store_true",
             help="enqueue it for a worker instead of running here",
         )
-        parser.add_argument(
-            "--queue", choices=[q.value for q in Run.Queue], help="with --via-celery"
-        )
-        parser.add_argument(
-            "--wait", type=float, help="with --via-celery: seconds to wait for a worker"
-        )
+        parser.add_argument("--queue", choices=[q.value for q in Run.Queue], help="with --via-celery")
+        parser.add_argument("--wait", type=float, help="with --via-celery: seconds to wait for a worker")
 
     def handle(self, *args, **options) -> None:
         job = self._job(options)
@@ -87,11 +79,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + wait
         while not run.is_done:
             if time.monotonic() > deadline:
-                where = (
-                    f"position {run.position} in the {run.queue} queue"
-                    if run.position
-                    else run.status
-                )
+                where = f"position {run.position} in the {run.queue} queue" if run.position else run.status
                 raise CommandError(
                     f"No worker finished run {run.pk} within {wait:g} s (it is {where}). "
                     f"Is a worker consuming the '{run.queue}' queue? (`make run` starts one.)"
@@ -109,13 +97,10 @@ class Command(BaseCommand):
             env = report.environment
             gil = "on" if env.gil_enabled else "off"
             write(
-                f"Python: {env.implementation} {env.version}, {env.cores} cores, GIL {gil}, "
-                f"isolation {env.isolation}"
+                f"Python: {env.implementation} {env.version}, {env.cores} cores, GIL {gil}, isolation {env.isolation}"
             )
         if report.noise and report.noise.noisy:
-            write(
-                f"Note: the machine was busy ({report.noise.other_cpu_seconds:g} s CPU of others)."
-            )
+            write(f"Note: the machine was busy ({report.noise.other_cpu_seconds:g} s CPU of others).")
         write("")
         header = ("variant", "runs", "ok", "median s", "min s", "max s", "cpu s")
         write("{:<20} {:>5} {:>4} {:>10} {:>10} {:>10} {:>8}".format(*header))
