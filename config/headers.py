@@ -27,7 +27,7 @@ CONTENT_SECURITY_POLICY = {
 # Features a practice site never needs; denying them means injected markup cannot ask for them.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
-    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth",
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial",
                     "magnetometer", "gyroscope", "accelerometer", "display-capture", "browsing-topics")
 )  # fmt: skip
 

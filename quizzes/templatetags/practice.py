@@ -20,7 +20,7 @@ register = template.Library()
 _FORMATTER = HtmlFormatter(nowrap=True)
 _H2 = re.compile(r'(<h2 id="(?P<anchor>[^"]+)">.*?</h2>)')
 # A section heading or a highlighted code block of a rendered lesson, in document order.
-_H2_OR_CODE = re.compile(r'<h2 id="(?P<anchor>[^"]+)">|(?P<code><pre class="highlight">.*?</pre>)', re.S)
+_H2_OR_CODE = re.compile(r'<h2 id="(?P<anchor>[^"]+)">|(?P<code><pre class="highlight"[^>]*>.*?</pre>)', re.S)
 
 
 @register.filter
