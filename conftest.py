@@ -115,7 +115,8 @@ class Workers:
         # A short run lease, so a test that kills a worker sees its run recovered within seconds.
         env.setdefault("SANDBOX_LEASE_SECONDS", "8")
         env.setdefault("SANDBOX_SWEEP_SECONDS", "2")
-        env.setdefault("SANDBOX_HEARTBEAT_SECONDS", "1")  # /healthz tests wait for the first beat
+        # Expired practice-test attempts close within a second or two of their deadline.
+        env.setdefault("ATTEMPT_SWEEP_SECONDS", "1")
         log = open(self.log_dir / f"worker-{queue}.log", "ab")  # noqa: SIM115 - closed with the process
         args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", self.name(queue)]
         args += ["--without-gossip", "--without-mingle", "-l", "info"]

@@ -59,7 +59,9 @@ def learner(questions: list, results: list, lock: threading.Lock, seed: int) -> 
         started = time.monotonic()
         response = client.post(f"/questions/{question.slug}/", {"prediction": prediction}, HTTP_HX_REQUEST="true")
         assert response.status_code == 200, response.status_code
-        answer = Answer.objects.filter(question=question, session_key=client.session.session_key).latest("created_at")
+        answer = Answer.objects.filter(question=question, session_key=client.session.get("anon_key", "")).latest(
+            "created_at"
+        )
         polls = 0
         while not answer.is_final:
             time.sleep(0.5)  # the page polls about this often

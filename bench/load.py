@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TRACK = "python-concurrency"
 LESSON = "python-threading-and-the-gil"
-TEST = "gil-and-threads"
+TEST = "gil-quick-check"
 CODE_QUESTION = "thread-join-output-order"  # an output question: runs on `runs`, not the timing worker
 CHOICE_QUESTION = "threads-still-worth-it"
 LEARNERS = 32

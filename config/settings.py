@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "sandbox",
     "notifications",
     "accounts",
+    "review",
+    "studio",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +241,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
+# Periodic tasks (run by `celery beat`, which scripts/run.sh starts).
+REVIEW_REMINDER_SWEEP_SECONDS = env_int("REVIEW_REMINDER_SWEEP_SECONDS", 3600, minimum=60)
+CELERY_BEAT_SCHEDULE = {
+    "review-reminders": {"task": "review.reminders_send", "schedule": REVIEW_REMINDER_SWEEP_SECONDS},
+}
 
 # Email: console by default (make run prints confirmation links), SMTP through EMAIL_URL.
 EMAIL_URL = env_str("EMAIL_URL", "console://")
@@ -292,6 +299,10 @@ SANDBOX_SLOT_BASE = env_int("SANDBOX_SLOT_BASE", 0, minimum=0)
 # worker requeues the run, long before Redis's visibility_timeout would redeliver it.
 SANDBOX_LEASE_SECONDS = env_int("SANDBOX_LEASE_SECONDS", 15, minimum=3)
 SANDBOX_SWEEP_SECONDS = env_int("SANDBOX_SWEEP_SECONDS", 5, minimum=1)
+# Called on the worker as hook(run=run, report=Report | None) once a run's report is stored (or it failed).
+SANDBOX_RUN_FINISHED_HOOKS = ["quizzes.services.answers_grade_for_run"]
+# How often each worker closes and grades practice-test attempts past their deadline.
+ATTEMPT_SWEEP_SECONDS = env_int("ATTEMPT_SWEEP_SECONDS", 5, minimum=1)
 # Every worker publishes its health (sandbox, interpreter, cores, queues) to Redis this often;
 # /healthz and the playground read it (sandbox/heartbeat.py). Three missed beats: gone.
 SANDBOX_HEARTBEAT_SECONDS = env_int("SANDBOX_HEARTBEAT_SECONDS", 10, minimum=1)

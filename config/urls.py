@@ -7,8 +7,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("studio/", include("studio.urls")),
     path("", include("sandbox.urls")),
     path("", include("notifications.urls")),
+    path("", include("review.urls")),
     path("", include("quizzes.urls")),
 ]
 

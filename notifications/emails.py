@@ -17,27 +17,36 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _message(template: str, *, to: str, context: dict, headers: dict | None = None) -> EmailMultiAlternatives:
+def email_message(template: str, *, to: str, context: dict, headers: dict | None = None) -> EmailMultiAlternatives:
+    """Text and HTML parts from `<template>.txt`, `<template>.html` and `<template>_subject.txt`."""
     context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"notifications/email/{template}_subject.txt", context).split())
-    text = render_to_string(f"notifications/email/{template}.txt", context)
-    html = render_to_string(f"notifications/email/{template}.html", context)
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    text = render_to_string(f"{template}.txt", context)
+    html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers or {})
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _message(template: str, *, to: str, context: dict, headers: dict | None = None) -> EmailMultiAlternatives:
+    return email_message(f"notifications/email/{template}", to=to, context=context, headers=headers)
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
     return _absolute(reverse("notifications:unsubscribe", args=[unsubscribe_token(subscriber)]))
 
 
+def list_unsubscribe_headers(*, url: str, token: str) -> dict[str, str]:
+    """RFC 2369 + RFC 8058: mail clients show an Unsubscribe button that POSTs to the link.
+
+    `url` must accept a cookie-less POST authenticated by its signed token (see views.unsubscribe).
+    """
+    mailto = f"mailto:{settings.UNSUBSCRIBE_MAILTO}?subject={quote('unsubscribe ' + token)}"
+    return {"List-Unsubscribe": f"<{url}>, <{mailto}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 def _list_unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
-    """RFC 2369 + RFC 8058: mail clients show an Unsubscribe button that POSTs to the link."""
-    mailto = f"mailto:{settings.UNSUBSCRIBE_MAILTO}?subject={quote('unsubscribe ' + unsubscribe_token(subscriber))}"
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_url(subscriber)}>, <{mailto}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    return list_unsubscribe_headers(url=unsubscribe_url(subscriber), token=unsubscribe_token(subscriber))
 
 
 def confirmation_message(subscriber: Subscriber) -> EmailMultiAlternatives:

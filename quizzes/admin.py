@@ -2,13 +2,21 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from quizzes.models import PracticeTest, Status
+from quizzes.models import Attempt, PracticeTest, PracticeTestQuestion, Status
 from quizzes.services import practice_test_publish
+
+
+class PracticeTestQuestionInline(admin.TabularInline):
+    model = PracticeTestQuestion
+    extra = 0
+    raw_id_fields = ["question"]
+    ordering = ["order"]
 
 
 @admin.register(PracticeTest)
 class PracticeTestAdmin(admin.ModelAdmin):
-    list_display = ["title", "track", "status", "published_at"]
+    list_display = ["title", "track", "status", "time_limit_minutes", "feedback", "published_at"]
+    inlines = [PracticeTestQuestionInline]
     list_filter = ["status", "track"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -26,3 +34,18 @@ class PracticeTestAdmin(admin.ModelAdmin):
         skipped = queryset.count() - len(published)
         if skipped:
             self.message_user(request, f"{skipped} already published; not announced again.", messages.WARNING)
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    """Read-only: attempts are the learners' record; the server alone opens and closes them."""
+
+    list_display = ["practice_test", "user", "status", "started_at", "deadline", "score_percent", "passed"]
+    list_filter = ["status", "practice_test"]
+    list_select_related = ["practice_test", "user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Attempt | None = None) -> bool:
+        return False

@@ -10,9 +10,10 @@ class QuizzesConfig(AppConfig):
 
         from accounts.signals import anonymous_work_claimed
         from quizzes.models import Choice, Lesson, Misconception, PracticeTest, Question, Track
-        from quizzes.receivers import answers_claim
+        from quizzes.receivers import answers_claim, attempts_claim
 
         anonymous_work_claimed.connect(answers_claim, dispatch_uid="quizzes.answers_claim")
+        anonymous_work_claimed.connect(attempts_claim, dispatch_uid="quizzes.attempts_claim")
         # Cached pages and fragments are keyed by the content version: any saved or deleted
         # content row (the admin, the loaders, authoring) replaces it once the write commits.
         for model in (Track, Lesson, Question, Choice, Misconception, PracticeTest):

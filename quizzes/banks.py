@@ -13,6 +13,7 @@ import yaml
 from quizzes.content import ContentError, LoadSummary, check_keys, check_slug, upsert
 from quizzes.markdown import render, render_inline
 from quizzes.models import Choice, Difficulty, Lesson, Misconception, Question, Status, Track
+from quizzes.services import question_version_record
 from quizzes.spec import PredictionSpec, SpecError
 
 # The beliefs the first lesson corrects (shared/QUESTIONS.md); a bank may define more.
@@ -32,8 +33,18 @@ BUILT_IN_MISCONCEPTIONS = {
 LINE = "__line__"
 COMMON_REQUIRED = {"slug", "kind", "section", "prompt"}
 COMMON_OPTIONAL = {"difficulty", "tags", "status", "explanation", LINE}
-CHOICE_KEYS = {"choices"}
-PREDICTION_KEYS = {"variants", "repeat", "metric", "buckets", "expected", "misconceptions"}
+CHOICE_KEYS = {"choices", "shuffle"}
+PREDICTION_KEYS = {
+    "variants",
+    "repeat",
+    "metric",
+    "buckets",
+    "expected",
+    "misconceptions",
+    "needs",
+    "expected_when",
+    "timeout",
+}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -158,6 +169,9 @@ def load_bank(path: Path, track: Track, summary: LoadSummary) -> None:
             raise ContentError(path, line, "tags must be a list of words")
         choices = _choices(path, item, kind, tags) if kind != Question.Kind.PREDICTION else []
         spec = _spec(path, item, tags) if kind == Question.Kind.PREDICTION else None
+        shuffle = item.get("shuffle", True)
+        if not isinstance(shuffle, bool):
+            raise ContentError(path, line, f"shuffle must be true or false, not {shuffle!r}")
         values = {
             "lesson": lesson,
             "kind": kind,
@@ -171,6 +185,7 @@ def load_bank(path: Path, track: Track, summary: LoadSummary) -> None:
             "explanation_markdown": str(item.get("explanation", "")),
             "explanation_html": render(str(item.get("explanation", ""))),
             "spec": spec,
+            "shuffle_choices": shuffle,
             "source_path": str(path.relative_to(path.parents[1])),
             "source_line": line,
         }
@@ -178,6 +193,9 @@ def load_bank(path: Path, track: Track, summary: LoadSummary) -> None:
         choices_changed = _sync_choices(question, choices)
         if outcome == "unchanged" and choices_changed:
             outcome = "updated"
+        if outcome != "unchanged":
+            # A file that changes a question learners answered keeps their answers on the old text.
+            question_version_record(question=question, note=f"loaded from {values['source_path']}")
         summary.record(f"question {slug}", outcome)
     summary.orphans += [
         f"question {slug}" for slug in lesson.questions.exclude(slug__in=seen).values_list("slug", flat=True)

@@ -47,6 +47,11 @@ class LoadSummary:
             self.unchanged += 1
 
 
+# Where a row was last loaded from: kept up to date, but a move within or between files
+# (an export from the studio loaded back) is not a change of content.
+BOOKKEEPING = frozenset({"source_path", "source_line"})
+
+
 def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[models.Model, str]:
     """Create or update one row, touching it only when a value really differs."""
     row = model.objects.filter(**lookup).first()
@@ -58,7 +63,7 @@ def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, 
     for name in changed:
         setattr(row, name, values[name])
     row.save(update_fields=changed)
-    return row, "updated"
+    return row, "updated" if set(changed) - BOOKKEEPING else "unchanged"
 
 
 def read_yaml(path: Path, text: str | None = None, *, line_offset: int = 0) -> Any:

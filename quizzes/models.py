@@ -1,6 +1,7 @@
 """Tracks, lessons and practice tests: the content a learner reads and practises."""
 
 import math
+import uuid
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,10 @@ class Lesson(models.Model):
     headings = models.JSONField(default=list)
     words = models.PositiveIntegerField(default=0)
     source_path = models.CharField(max_length=500, blank=True)
+    # The instructor who may edit it in the studio (staff edit everything); None: content files only.
+    author = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_lessons"
+    )
 
     objects = PublishedLessonQuerySet.as_manager()
 
@@ -75,7 +80,19 @@ class Lesson(models.Model):
 
 
 class PracticeTest(models.Model):
-    """A timed set of questions announced to subscribers when it goes live."""
+    """A timed set of questions announced to subscribers when it goes live.
+
+    Its questions are either a fixed ordered list (`PracticeTestQuestion` rows) or a draw rule:
+    `draw_count` random published questions from `draw_sections` and/or `draw_tags` (a question
+    qualifies when its section is listed or it carries one of the tags; both empty: any question
+    of the track). Drafts are listed as "coming soon" and need none of this.
+    """
+
+    class Feedback(models.TextChoices):
+        # A verdict after each answer, as on the practice pages.
+        IMMEDIATE = "immediate", "After each answer"
+        # As in a real interview: nothing about correctness until the results page.
+        END = "end", "At the end"
 
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="practice_tests")
     slug = models.SlugField(unique=True)
@@ -83,6 +100,16 @@ class PracticeTest(models.Model):
     description = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+    time_limit_minutes = models.PositiveIntegerField(default=30)
+    pass_mark_percent = models.PositiveSmallIntegerField(default=70)
+    feedback = models.CharField(max_length=10, choices=Feedback.choices, default=Feedback.IMMEDIATE)
+    shuffle_questions = models.BooleanField(default=False)
+    questions = models.ManyToManyField(
+        "Question", through="PracticeTestQuestion", related_name="practice_tests", blank=True
+    )
+    draw_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    draw_sections = models.JSONField(default=list, blank=True)
+    draw_tags = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-published_at", "title"]
@@ -92,6 +119,28 @@ class PracticeTest(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("practice_test", args=[self.slug])
+
+    @property
+    def is_end_feedback(self) -> bool:
+        return self.feedback == self.Feedback.END
+
+
+class PracticeTestQuestion(models.Model):
+    """One question of a practice test with a fixed list, at its authored position."""
+
+    practice_test = models.ForeignKey(PracticeTest, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey("Question", on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["practice_test", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice_test", "order"], name="practice_test_question_order_unique"),
+            models.UniqueConstraint(fields=["practice_test", "question"], name="practice_test_question_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice_test_id} #{self.order}"
 
 
 class Difficulty(models.TextChoices):
@@ -128,6 +177,11 @@ class Question(models.Model):
     spec = models.JSONField(null=True, blank=True)
     source_path = models.CharField(max_length=500, blank=True)
     source_line = models.PositiveIntegerField(null=True, blank=True)
+    author = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_questions"
+    )
+    # False keeps the authored choice order ("none of the above", numeric ranges).
+    shuffle_choices = models.BooleanField(default=True)
 
     objects = QuestionQuerySet.as_manager()
 
@@ -159,6 +213,28 @@ class Question(models.Model):
     def section_title(self) -> str:
         return next((h["title"] for h in self.lesson.headings if h["anchor"] == self.section), self.section)
 
+    def snapshot(self) -> dict:
+        """Everything a learner sees of this question, as stored in a QuestionVersion."""
+        return {
+            "kind": self.kind,
+            "section": self.section,
+            "difficulty": self.difficulty,
+            "tags": list(self.tags),
+            "prompt": self.prompt_markdown,
+            "explanation": self.explanation_markdown,
+            "spec": self.spec,
+            "choices": [
+                {
+                    "id": choice.pk,
+                    "text": choice.text_markdown,
+                    "correct": choice.correct,
+                    "feedback": choice.feedback_markdown,
+                    "misconception": choice.misconception,
+                }
+                for choice in self.choices.all()
+            ],
+        }
+
     def grade_choices(self, selected: set[int]) -> bool:
         """Right when the selected choices are exactly the correct ones (single: the one)."""
         correct = {choice.pk for choice in self.choices.all() if choice.correct}
@@ -183,6 +259,28 @@ class Choice(models.Model):
         return self.text_markdown[:60]
 
 
+class QuestionVersion(models.Model):
+    """What a question said when learners answered it; answers keep pointing at their version.
+
+    The Question row always holds the current text. A new version is recorded when a question
+    that learners may have answered changes, so statistics are never mixed across versions.
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["question", "-number"]
+        constraints = [models.UniqueConstraint(fields=["question", "number"], name="question_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} v{self.number}"
+
+
 class Misconception(models.Model):
     """A false belief a wrong answer reveals, e.g. threads-speed-up-cpu-work."""
 
@@ -191,6 +289,13 @@ class Misconception(models.Model):
 
     def __str__(self) -> str:
         return self.tag
+
+
+class AnswerQuerySet(models.QuerySet):
+    def settled(self) -> "AnswerQuerySet":
+        """Answers with a verdict that counts: scores, statistics, review and calibration read
+        only these (never pending, error or inconclusive ones)."""
+        return self.filter(verdict__in=[Answer.Verdict.CORRECT, Answer.Verdict.WRONG])
 
 
 class Answer(models.Model):
@@ -204,6 +309,9 @@ class Answer(models.Model):
         CORRECT = "correct", "Correct"
         WRONG = "wrong", "Not quite"
         ERROR = "error", "Could not measure"
+        # The run did not get what the question needs (e.g. two free cores): never graded, and
+        # re-measured automatically a few times.
+        INCONCLUSIVE = "inconclusive", "Inconclusive: the machine was too busy"
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     # Either a signed-in learner or an anonymous session owns an answer.
@@ -213,15 +321,26 @@ class Answer(models.Model):
     prediction = models.TextField(blank=True)  # a bucket key, typed output or a number
     confidence = models.CharField(max_length=5, choices=Confidence.choices, default=Confidence.THINK)
     run = models.ForeignKey("sandbox.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="answers")
+    # The version of the question the learner saw; statistics are kept per version.
+    version = models.ForeignKey(
+        QuestionVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+    )
+    # Set when the answer was given inside a practice-test attempt (its verdict may be hidden
+    # until the attempt ends); null on the practice pages.
+    attempt = models.ForeignKey("Attempt", null=True, blank=True, on_delete=models.CASCADE, related_name="answers")
     # True when a recent measurement of the very same job answered this prediction.
     reused_run = models.BooleanField(default=False)
-    verdict = models.CharField(max_length=8, choices=Verdict.choices, default=Verdict.PENDING)
+    verdict = models.CharField(max_length=12, choices=Verdict.choices, default=Verdict.PENDING)
+    # Runs re-queued because an earlier one was inconclusive (bounded: FAIR_RETRIES).
+    fair_retries = models.PositiveSmallIntegerField(default=0)
     measured_bucket = models.CharField(max_length=32, blank=True)
     measured_value = models.FloatField(null=True, blank=True)
     measured_output = models.TextField(blank=True)
     problem = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     graded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -235,4 +354,106 @@ class Answer(models.Model):
 
     @property
     def is_final(self) -> bool:
+        """Nothing more will happen to this answer by itself (an inconclusive one waiting for
+        its automatic re-run is not final)."""
+        if self.verdict == self.Verdict.INCONCLUSIVE:
+            # Stamped only once no more re-runs will come.
+            return self.graded_at is not None
         return self.verdict != self.Verdict.PENDING
+
+    @property
+    def is_waiting(self) -> bool:
+        """A run is still to grade this answer: the page keeps polling."""
+        return not self.is_final
+
+
+class Attempt(models.Model):
+    """One sitting of a practice test by one learner (an account or an anonymous visitor).
+
+    The server keeps the time: `deadline` is fixed at start; answers after it are refused, and a
+    sweep on the workers closes attempts past it. `score_percent` and `passed` are set once the
+    attempt is closed and every answer has a final verdict (`graded_at`); until then they are null.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "In progress"
+        FINISHED = "finished", "Finished"
+        # Closed by the server at the deadline: the learner did not press Finish in time.
+        EXPIRED = "expired", "Time ran out"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice_test = models.ForeignKey(PracticeTest, on_delete=models.CASCADE, related_name="attempts")
+    user = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.CASCADE, related_name="attempts")
+    # The anonymous owner's key (accounts.owners.Owner.anon_key); moved to `user` at log-in.
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Copied from the test at start, so editing the test never changes a running attempt.
+    feedback = models.CharField(max_length=10, choices=PracticeTest.Feedback.choices)
+    pass_mark_percent = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    # Right answers / questions in the attempt, counting only right and wrong verdicts as graded.
+    score_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="attempt_open_deadline"),
+            models.Index(fields=["practice_test", "status"], name="attempt_test_status"),
+        ]
+        # One open attempt per learner and test, so two tabs pressing Start at once share one.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice_test", "user"],
+                condition=models.Q(status="open", user__isnull=False),
+                name="attempt_one_open_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["practice_test", "session_key"],
+                condition=models.Q(status="open", user__isnull=True),
+                name="attempt_one_open_per_visitor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice_test.slug} attempt {self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("attempt", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def is_end_feedback(self) -> bool:
+        return self.feedback == PracticeTest.Feedback.END
+
+
+class AttemptQuestion(models.Model):
+    """A question as it appears in one attempt: its position, its choice order, the current answer."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()  # 1-based, as shown in the navigator
+    # Choice ids in the order this attempt shows them (shuffled at start unless the author said not).
+    choice_order = models.JSONField(default=list)
+    flagged = models.BooleanField(default=False)
+    # The learner's latest answer; changing an answer replaces it (the older Answer rows stay).
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Seconds the question was on screen, summed over visits (from the page's heartbeat and navigation).
+    seconds_spent = models.PositiveIntegerField(default=0)
+    last_shown_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="attempt_question_position_unique"),
+            models.UniqueConstraint(fields=["attempt", "question"], name="attempt_question_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} #{self.position}"

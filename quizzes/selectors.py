@@ -1,11 +1,24 @@
 """Reads that join several tables for the learner-facing pages."""
 
+import random
+
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from accounts.owners import owner_of
-from quizzes.models import Answer, Lesson, Question, Status, Track
+from accounts.owners import Owner, owner_of
+from quizzes.models import (
+    Answer,
+    Attempt,
+    AttemptQuestion,
+    Choice,
+    Lesson,
+    Misconception,
+    PracticeTest,
+    Question,
+    Status,
+    Track,
+)
 
 
 def tracks_with_lessons() -> QuerySet[Track]:
@@ -13,6 +26,8 @@ def tracks_with_lessons() -> QuerySet[Track]:
         Lesson.objects.published()
         .only("slug", "title", "summary", "order", "words", "track_id")
         .annotate(question_count=Count("questions", filter=Q(questions__status=Status.PUBLISHED)))
+        # Meta.ordering does not apply to a query that aggregates: say it.
+        .order_by("order", "title")
     )
     return Track.objects.prefetch_related(Prefetch("lessons", queryset=published, to_attr="published_lessons"))
 
@@ -24,9 +39,17 @@ def lesson_get(*, track_slug: str, lesson_slug: str) -> Lesson:
 
 
 def learner_answers(request: HttpRequest) -> QuerySet[Answer]:
-    """The answers of whoever is asking: their account's, or this browser session's."""
+    """The answers of whoever is asking (their account's, or this visitor's anonymous key's).
+
+    Answers inside an open attempt with end-of-test feedback are left out: their verdicts stay
+    hidden until the results page.
+    """
     owner = owner_of(request)
-    return Answer.objects.filter(owner.q()) if owner else Answer.objects.none()
+    if owner is None:
+        return Answer.objects.none()
+    return Answer.objects.filter(owner.q()).exclude(
+        attempt__status=Attempt.Status.OPEN, attempt__feedback=PracticeTest.Feedback.END
+    )
 
 
 def lesson_practice(*, lesson: Lesson, answers: QuerySet[Answer]) -> list[dict[str, object]]:
@@ -34,7 +57,11 @@ def lesson_practice(*, lesson: Lesson, answers: QuerySet[Answer]) -> list[dict[s
     questions = list(Question.objects.published().filter(lesson=lesson).order_by("order"))
     verdicts: dict[int, list[str]] = {}
     for question_id, verdict in (
-        answers.filter(question__lesson=lesson).order_by("created_at", "pk").values_list("question_id", "verdict")
+        # Only verdicts that count: an inconclusive or pending answer neither passes nor fails.
+        answers.settled()
+        .filter(question__lesson=lesson)
+        .order_by("created_at", "pk")
+        .values_list("question_id", "verdict")
     ):
         verdicts.setdefault(question_id, []).append(verdict)
     sections = []
@@ -90,3 +117,95 @@ def question_next(question: Question) -> Question | None:
     return (
         Question.objects.published().filter(lesson=question.lesson, order__gt=question.order).order_by("order").first()
     )
+
+
+# -- practice tests and attempts ---------------------------------------------------------------
+
+
+def practice_tests_live(*, track: Track | None = None) -> QuerySet[PracticeTest]:
+    tests = PracticeTest.objects.filter(status=Status.PUBLISHED).select_related("track")
+    if track is not None:
+        tests = tests.filter(track=track)
+    return tests.order_by("track__order", "time_limit_minutes", "title")
+
+
+def practice_test_get(*, slug: str) -> PracticeTest:
+    return get_object_or_404(PracticeTest.objects.select_related("track"), slug=slug, status=Status.PUBLISHED)
+
+
+def practice_test_question_count(test: PracticeTest) -> int:
+    return test.draw_count or test.items.filter(question__status=Status.PUBLISHED).count()
+
+
+def practice_test_coverage(test: PracticeTest) -> list[str]:
+    """The lesson sections a test covers, by title, in lesson order."""
+    if test.draw_count:
+        anchors = set(test.draw_sections)
+    else:
+        anchors = set(test.items.values_list("question__section", flat=True))
+    titles = []
+    for lesson in test.track.lessons.filter(status=Status.PUBLISHED):
+        titles += [h["title"] for h in lesson.headings if h["anchor"] in anchors and h["title"] not in titles]
+    return titles + [f"questions tagged {tag}" for tag in test.draw_tags]
+
+
+def attempts_of(*, owner: Owner | None, practice_test: PracticeTest) -> QuerySet[Attempt]:
+    if owner is None:
+        return Attempt.objects.none()
+    return Attempt.objects.filter(owner.q(), practice_test=practice_test).order_by("-started_at")
+
+
+def attempt_get_for_owner(*, owner: Owner | None, pk: object) -> Attempt:
+    """The owner's attempt, or 404: another learner's attempt does not exist for them."""
+    if owner is None:
+        raise Http404("No such attempt")
+    attempt = Attempt.objects.select_related("practice_test__track").filter(owner.q(), pk=pk).first()
+    if attempt is None:
+        raise Http404("No such attempt")
+    return attempt
+
+
+def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
+    """The attempt's questions in its order, with their current answers and runs."""
+    return list(
+        AttemptQuestion.objects.filter(attempt=attempt)
+        .select_related("question__lesson__track", "answer__run")
+        .prefetch_related("question__choices")
+        .order_by("position")
+    )
+
+
+def ordered_choices(item: AttemptQuestion) -> list[Choice]:
+    """The item's choices in the order this attempt shows them."""
+    by_id = {choice.pk: choice for choice in item.question.choices.all()}
+    return [by_id[pk] for pk in item.choice_order if pk in by_id]
+
+
+def choices_for_learner(question: Question, seed: str) -> list[Choice]:
+    """A question's choices in an order stable for one learner and different across learners."""
+    choices = list(question.choices.all())
+    if question.shuffle_choices:
+        random.Random(f"{seed}:{question.pk}").shuffle(choices)
+    return choices
+
+
+def misconception_tags(answer: Answer) -> list[str]:
+    """The tags of the false beliefs a wrong answer reveals: its wrong choices', or its predicted bucket's."""
+    if answer.verdict != Answer.Verdict.WRONG:
+        return []
+    question = answer.question
+    if question.is_prediction:
+        tags = [question.prediction_spec.misconceptions.get(answer.prediction, "")]
+    else:
+        tags = [c.misconception for c in question.choices.all() if c.pk in answer.selected]
+    return sorted({tag for tag in tags if tag})
+
+
+def misconceptions_of(answer: Answer) -> list[Misconception]:
+    """The false beliefs a wrong answer reveals."""
+    return list(Misconception.objects.filter(tag__in=misconception_tags(answer)))
+
+
+def attempt_pending_count(attempt: Attempt) -> int:
+    """How many of the attempt's current answers still wait for their run (one indexed count)."""
+    return AttemptQuestion.objects.filter(attempt=attempt, answer__verdict=Answer.Verdict.PENDING).count()

@@ -1,8 +1,11 @@
 """Code-prediction specs: declarative data, validated when loaded, measured from a sandbox report.
 
-A spec names variants (snippets), a repetition count, a metric and, for ratio and race metrics,
-outcome buckets. Nothing here executes a snippet: the sandbox does, and `PredictionSpec.measure`
-reads its report. See content/README.md for the file format.
+A spec names variants (snippets), a repetition count, a metric and, for ratio, race and
+completion metrics, outcome buckets; optionally what the run needs from the machine (`needs`),
+expectations that depend on the interpreter or machine (`expected_when`) and a wall limit
+(`timeout`). Nothing here executes a snippet: the sandbox does, and `PredictionSpec.measure`
+reads its report; `verdict_for` decides right, wrong or inconclusive. See content/README.md for
+the file format.
 """
 
 import math
@@ -12,14 +15,36 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.engine.job import MAX_VARIANTS, Limits, name_problem, repeat_problem, source_problem
+from sandbox.engine.job import (
+    MAX_CONTROL_PROCESSES,
+    MAX_VARIANTS,
+    Limits,
+    name_problem,
+    repeat_problem,
+    source_problem,
+)
 
 NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
 BOUNDS = ("above", "at_least", "below", "at_most")
-METRICS = ("ratio", "race", "output", "number")
+METRICS = ("ratio", "race", "output", "number", "completion")
+BUCKETED = ("ratio", "race", "completion")
+# A completion job's outcome: every repetition exited 0; one was killed at the wall limit; or
+# one ended another way (an exception, a crash).
+OUTCOMES = ("finishes", "hangs", "fails")
 # The bank's limit on repetitions, stricter than the engine's: a learner waits for the verdict.
 # Everything else about a job (variant count, names, sources) is the engine's `Job` rules.
 BANK_MAX_REPEAT = 20
+# The sandbox's own wall limit per repetition (SANDBOX_WALL_SECONDS default): a question may
+# ask for less, never more.
+MAX_TIMEOUT = 10.0
+MIN_TIMEOUT = 0.5
+# The in-job control runs one process per core a question needs.
+MAX_CORES = MAX_CONTROL_PROCESSES
+# A run needing N cores is fair when its control showed at least this share of them: two
+# free cores measure 1.8-2.0, one core shared with a CPU-bound process or pinned 0.9-1.35.
+FAIR_SHARE = 0.8
+WHEN_KEYS = {"gil", "cores_at_least", "cores_below", "python_at_least", "python_below"}
+VERSION = re.compile(r"^3\.\d{1,2}$")
 # A typed prediction longer than this cannot be what a snippet prints within the sandbox's output limit.
 MAX_TYPED_PREDICTION = 10_000
 
@@ -40,6 +65,7 @@ class Bucket:
     at_least: float | None = None
     below: float | None = None
     at_most: float | None = None
+    outcomes: tuple[str, ...] = ()  # completion buckets: which job outcomes they hold
 
     def contains(self, value: float) -> bool:
         return (
@@ -63,6 +89,7 @@ class Measurement:
     observed: str  # output/number: what was printed (normalised); ratio/race: the value, formatted
     histogram: dict[str, int] = field(default_factory=dict)  # race: printed value -> runs
     problem: str = ""  # why no measurement could be made (a variant failed, nothing printed...)
+    deadlock: str = ""  # completion: what the stacks of a hung repetition show
 
     @property
     def ok(self) -> bool:
@@ -111,6 +138,9 @@ class PredictionSpec:
     buckets: tuple[Bucket, ...] = ()
     expected: str | None = None
     misconceptions: dict[str, str] = field(default_factory=dict)
+    needs: dict[str, int] = field(default_factory=dict)
+    expected_when: tuple[dict[str, Any], ...] = ()
+    timeout: float | None = None
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -140,7 +170,7 @@ class PredictionSpec:
         buckets: tuple[Bucket, ...] = ()
         expected = data.get("expected")
         misconceptions = data.get("misconceptions") or {}
-        if metric["type"] in ("ratio", "race"):
+        if metric["type"] in BUCKETED:
             buckets = cls._buckets(data.get("buckets"), metric["type"])
             keys = [bucket.key for bucket in buckets]
             if expected not in keys:
@@ -148,10 +178,62 @@ class PredictionSpec:
             if not isinstance(misconceptions, dict) or not set(misconceptions) <= set(keys) - {expected}:
                 raise SpecError("misconceptions", "must map wrong bucket keys to misconception tags")
         else:
-            for key in ("buckets", "expected", "misconceptions"):
+            for key in ("buckets", "expected", "misconceptions", "expected_when"):
                 if data.get(key):
                     raise SpecError(key, f"a {metric['type']} question has no {key}: the measured output decides")
-        return cls(dict(variants), repeat, metric, buckets, expected, dict(misconceptions))
+        needs = cls._needs(data.get("needs"))
+        expected_when = cls._expected_when(data.get("expected_when"), [bucket.key for bucket in buckets])
+        timeout = data.get("timeout")
+        if timeout is not None:
+            timeout = _number("timeout", timeout)
+            if not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
+                raise SpecError("timeout", f"must be {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g} seconds (the sandbox limit)")
+        return cls(
+            dict(variants),
+            repeat,
+            metric,
+            buckets,
+            expected,
+            dict(misconceptions),
+            needs,
+            expected_when,
+            timeout,
+        )
+
+    @staticmethod
+    def _needs(data: Any) -> dict[str, int]:
+        if data is None:
+            return {}
+        _keys("needs", data, {"cores"}, set())
+        cores = data["cores"]
+        if isinstance(cores, bool) or not isinstance(cores, int) or not 1 <= cores <= MAX_CORES:
+            raise SpecError("needs.cores", f"must be a whole number from 1 to {MAX_CORES}")
+        return {"cores": cores}
+
+    @staticmethod
+    def _expected_when(data: Any, keys: list[str]) -> tuple[dict[str, Any], ...]:
+        if data is None:
+            return ()
+        if not isinstance(data, list) or not data:
+            raise SpecError("expected_when", "must be a list of {when: {...}, expected: bucket}")
+        rules = []
+        for index, item in enumerate(data):
+            where = f"expected_when[{index}]"
+            _keys(where, item, {"when", "expected"}, set())
+            when = _keys(f"{where}.when", item["when"], set(), WHEN_KEYS)
+            if not when:
+                raise SpecError(f"{where}.when", f"name at least one of {', '.join(sorted(WHEN_KEYS))}")
+            for name, value in when.items():
+                if name == "gil" and not isinstance(value, bool):
+                    raise SpecError(f"{where}.when.gil", "must be true or false")
+                if name.startswith("cores") and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                    raise SpecError(f"{where}.when.{name}", "must be a whole number of cores (1 or more)")
+                if name.startswith("python") and not (isinstance(value, str) and VERSION.match(value)):
+                    raise SpecError(f"{where}.when.{name}", 'must be a version in quotes, e.g. "3.13"')
+            if item["expected"] not in keys:
+                raise SpecError(f"{where}.expected", f"must be one of the bucket keys {', '.join(keys)}")
+            rules.append({"when": dict(when), "expected": item["expected"]})
+        return tuple(rules)
 
     @staticmethod
     def _metric(data: Any, variants: dict[str, str]) -> dict[str, Any]:
@@ -173,7 +255,7 @@ class PredictionSpec:
             if _number("metric.tolerance", data["tolerance"]) < 0:
                 raise SpecError("metric.tolerance", "must be zero or more")
             names = [data["variant"]]
-        else:
+        else:  # output, completion
             _keys("metric", data, {"type", "variant"}, set())
             names = [data["variant"]]
         for name in names:
@@ -188,9 +270,18 @@ class PredictionSpec:
         buckets = []
         for index, item in enumerate(data):
             where = f"buckets[{index}]"
-            _keys(where, item, {"key", "label"}, set(BOUNDS))
+            if kind == "completion":
+                _keys(where, item, {"key", "label", "outcomes"}, set())
+                outcomes = item["outcomes"]
+                if not isinstance(outcomes, list) or not outcomes or not set(outcomes) <= set(OUTCOMES):
+                    raise SpecError(f"{where}.outcomes", f"must list some of {', '.join(OUTCOMES)}")
+            else:
+                _keys(where, item, {"key", "label"}, set(BOUNDS))
             if not isinstance(item["key"], str) or not NAME.match(item["key"]):
                 raise SpecError(f"{where}.key", "must be 1-32 of a-z, 0-9, _ or -")
+            if kind == "completion":
+                buckets.append(Bucket(item["key"], str(item["label"]), outcomes=tuple(item["outcomes"])))
+                continue
             bounds = {name: _number(f"{where}.{name}", item[name]) for name in BOUNDS if name in item}
             if ("above" in bounds and "at_least" in bounds) or ("below" in bounds and "at_most" in bounds):
                 raise SpecError(where, "give one lower bound (above or at_least) and one upper (below or at_most)")
@@ -198,6 +289,13 @@ class PredictionSpec:
         keys = [bucket.key for bucket in buckets]
         if len(set(keys)) != len(keys):
             raise SpecError("buckets", "bucket keys must be unique")
+        if kind == "completion":
+            for outcome in OUTCOMES:
+                hits = [bucket.key for bucket in buckets if outcome in bucket.outcomes]
+                if len(hits) != 1:
+                    problem = "no bucket" if not hits else f"several buckets ({', '.join(hits)})"
+                    raise SpecError("buckets", f"the outcome {outcome} is in {problem}; each must be in exactly one")
+            return tuple(buckets)
         # Every possible value must land in exactly one bucket: probe each bound and both sides.
         top = 1.0 if kind == "race" else 1e9
         probes = {0.0, top}
@@ -214,9 +312,18 @@ class PredictionSpec:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"variants": self.variants, "repeat": self.repeat, "metric": self.metric}
         if self.buckets:
-            data["buckets"] = [{k: v for k, v in vars(b).items() if v is not None} for b in self.buckets]
+            data["buckets"] = [
+                {k: list(v) if isinstance(v, tuple) else v for k, v in vars(b).items() if v is not None and v != ()}
+                for b in self.buckets
+            ]
             data["expected"] = self.expected
             data["misconceptions"] = self.misconceptions
+        if self.needs:
+            data["needs"] = self.needs
+        if self.expected_when:
+            data["expected_when"] = list(self.expected_when)
+        if self.timeout is not None:
+            data["timeout"] = self.timeout
         return data
 
     # -- what the learner sees ---------------------------------------------------------------
@@ -229,6 +336,13 @@ class PredictionSpec:
     def is_timing(self) -> bool:
         """Timing answers go to the one-job-at-a-time queue so learners do not distort each other."""
         return self.kind == "ratio"
+
+    @property
+    def control_processes(self) -> int:
+        """Processes of the in-job control: every timing job measures what cores it got."""
+        if self.needs:
+            return self.needs["cores"]
+        return 2 if self.is_timing else 0
 
     @property
     def takes_typed_answer(self) -> bool:
@@ -264,6 +378,8 @@ class PredictionSpec:
         by_variant: dict[str, list[dict[str, Any]]] = {}
         for rep in reps:
             by_variant.setdefault(rep["variant"], []).append(rep)
+        if self.kind == "completion":
+            return self._completion(by_variant.get(self.metric["variant"]) or [])
         failed = [rep for rep in reps if rep["status"] != "ok"]
         if failed:
             first = failed[0]
@@ -294,13 +410,114 @@ class PredictionSpec:
             return Measurement(number, None, most_common, histogram)
         return Measurement(None, None, most_common, histogram)
 
+    def _completion(self, runs: list[dict[str, Any]]) -> Measurement:
+        if not runs:
+            return Measurement(None, None, "", problem="the report lacks the variant")
+        if any(rep["status"] == "infra_error" for rep in runs):
+            return Measurement(None, None, "", problem="the sandbox failed")
+        hung = [rep for rep in runs if rep["status"] == "timed_out"]
+        if hung:
+            outcome = "hangs"
+        elif any(rep["status"] != "ok" for rep in runs):
+            outcome = "fails"
+        else:
+            outcome = "finishes"
+        bucket = next((b.key for b in self.buckets if outcome in b.outcomes), None)
+        histogram = dict(Counter(_run_outcome(rep) for rep in runs).most_common())
+        deadlock = next((rep.get("deadlock", "") for rep in hung if rep.get("deadlock")), "")
+        return Measurement(None, bucket, outcome, histogram, deadlock=deadlock)
+
     def _bucket_for(self, value: float) -> str | None:
         return next((bucket.key for bucket in self.buckets if bucket.contains(value)), None)
 
     def is_correct(self, prediction: str, measurement: Measurement) -> bool:
-        if self.kind in ("ratio", "race"):
+        if self.kind in BUCKETED:
             return prediction == measurement.bucket
         if self.kind == "number":
             typed = parse_number(prediction)
             return typed is not None and abs(typed - (measurement.value or 0.0)) <= float(self.metric["tolerance"])
         return normalise_output(prediction) == measurement.observed
+
+    # -- what the machine must give a run, and what it changes ---------------------------------
+
+    def fairness(self, report: dict[str, Any]) -> str:
+        """Why this run cannot grade the question (it did not get what the question needs); ""
+        when it is fair."""
+        cores = self.needs.get("cores")
+        if not cores:
+            return ""
+        control = report.get("control") or {}
+        effective = control.get("effective_cores")
+        if effective is None:
+            detail = control.get("detail") or "this run has no control measurement"
+            return (
+                f"The run could not measure how many cores it got ({detail}), "
+                f"so it cannot grade a prediction that needs {cores}."
+            )
+        if effective < cores * FAIR_SHARE:
+            return (
+                f"This machine gave the test {effective:.1f} of the {cores} cores it needs, so the timing cannot tell."
+            )
+        return ""
+
+    def expected_for(self, environment: dict[str, Any] | None) -> str | None:
+        """The bucket the author expects on the interpreter and machine the run reports."""
+        if environment:
+            for rule in self.expected_when:
+                if all(_holds(name, value, environment) for name, value in rule["when"].items()):
+                    return rule["expected"]
+        return self.expected
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:2])
+
+
+def _holds(name: str, value: Any, environment: dict[str, Any]) -> bool:
+    if name == "gil":
+        return bool(environment.get("gil_enabled")) == value
+    if name == "cores_at_least":
+        return int(environment.get("cores") or 0) >= value
+    if name == "cores_below":
+        return int(environment.get("cores") or 0) < value
+    version = _version(str(environment.get("version", "")))
+    if name == "python_at_least":
+        return version >= _version(value)
+    return version < _version(value)  # python_below
+
+
+def _run_outcome(rep: dict[str, Any]) -> str:
+    return {"ok": "finishes", "timed_out": "hangs"}.get(rep["status"], "fails")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a run grades one prediction: right, wrong, inconclusive or error, and why."""
+
+    outcome: str
+    reason: str = ""
+    measurement: Measurement | None = None
+
+    RIGHT = "right"
+    WRONG = "wrong"
+    INCONCLUSIVE = "inconclusive"
+    ERROR = "error"
+
+
+def verdict_for(spec: PredictionSpec, report: dict[str, Any], prediction: str) -> Verdict:
+    """Grade `prediction` on a finished run's report.
+
+    A run that did not get what the question needs (too few effective cores) is inconclusive,
+    never right or wrong: a correct prediction must not be marked wrong because the host was
+    busy.
+    """
+    if report.get("status") in ("rejected", "infra_error"):
+        return Verdict(Verdict.ERROR, report.get("message") or "The run failed.")
+    measurement = spec.measure(report)
+    if not measurement.ok:
+        return Verdict(Verdict.ERROR, f"The code did not run cleanly: {measurement.problem}.", measurement)
+    unfair = spec.fairness(report)
+    if unfair:
+        return Verdict(Verdict.INCONCLUSIVE, unfair, measurement)
+    right = spec.is_correct(prediction, measurement)
+    return Verdict(Verdict.RIGHT if right else Verdict.WRONG, "", measurement)

@@ -1,3 +1,4 @@
+import random
 from functools import partial
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -7,14 +8,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.owners import owner_of
 from quizzes import selectors, services
-from quizzes.models import Answer, Misconception, PracticeTest, Question, Status
+from quizzes.models import Answer, Question
 from quizzes.pagecache import anonymous_page
 
 
 @require_GET
 @anonymous_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "quizzes/home.html", {"tracks": selectors.tracks_with_lessons()})
+    live = list(selectors.practice_tests_live())
+    tracks = selectors.tracks_with_lessons()
+    # Grouped here, not in the template: one query for every track's tests.
+    live_by_track = [{"track": track, "tests": [t for t in live if t.track_id == track.pk]} for track in tracks]
+    return render(request, "quizzes/home.html", {"tracks": tracks, "live_by_track": live_by_track})
 
 
 @require_GET
@@ -23,14 +28,9 @@ def lesson(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpRespo
     lesson = selectors.lesson_get(track_slug=track_slug, lesson_slug=lesson_slug)
     # Read only when the cached lesson fragment is missing.
     counts = SimpleLazyObject(partial(selectors.section_question_counts, lesson))
-    return render(request, "quizzes/lesson.html", {"lesson": lesson, "section_counts": counts})
-
-
-@require_GET
-@anonymous_page
-def practice_test(request: HttpRequest, slug: str) -> HttpResponse:
-    test = get_object_or_404(PracticeTest.objects.select_related("track"), slug=slug, status=Status.PUBLISHED)
-    return render(request, "quizzes/practice_test.html", {"test": test})
+    live_tests = selectors.practice_tests_live(track=lesson.track)
+    context = {"lesson": lesson, "section_counts": counts, "live_tests": live_tests}
+    return render(request, "quizzes/lesson.html", context)
 
 
 @require_GET
@@ -56,6 +56,10 @@ def _question_context(question: Question, **extra: object) -> dict[str, object]:
         "next_question": SimpleLazyObject(partial(selectors.question_next, question)),
         "position": SimpleLazyObject(partial(selectors.question_neighbours, question)),
     }
+    # Choice order carries no information: each learner sees their own (stable) order.
+    owner = extra.pop("owner", None)
+    seed = f"user-{owner.user_id}" if owner and owner.user_id else (owner.anon_key if owner else "")
+    context["choices"] = selectors.choices_for_learner(question, seed or str(random.random()))
     if question.is_prediction:
         context["spec"] = question.prediction_spec
     return {**context, **extra}
@@ -75,7 +79,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
             return render(
                 request, "quizzes/question.html", _answer_context(services.answer_verdict_write(answer=latest))
             )
-        return render(request, "quizzes/question.html", _question_context(question))
+        return render(request, "quizzes/question.html", _question_context(question, owner=owner_of(request)))
     confidence = request.POST.get("confidence", Answer.Confidence.THINK)
     if confidence not in Answer.Confidence.values:
         confidence = Answer.Confidence.THINK
@@ -96,7 +100,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
                 owner=owner_of(request, create=True),
             )
     except services.AnswerError as error:
-        context = _question_context(question, error=str(error), posted=request.POST)
+        context = _question_context(question, error=str(error), posted=request.POST, owner=owner_of(request))
         template = "quizzes/question.html#answer-form" if request.htmx else "quizzes/question.html"
         return render(request, template, context, status=400)
     if request.htmx:
@@ -119,14 +123,12 @@ def _get_answer_for_learner(request: HttpRequest, pk: int) -> Answer:
 
 def _answer_context(answer: Answer) -> dict[str, object]:
     question = answer.question
-    context = _question_context(question, answer=answer, selected=set(answer.selected))
+    context = _question_context(
+        question, answer=answer, selected=set(answer.selected), owner=services.answer_owner(answer)
+    )
     if answer.verdict == Answer.Verdict.WRONG:
         # Name the false belief behind a wrong answer: that is what the learner should unlearn.
-        if question.is_prediction:
-            tags = [question.prediction_spec.misconceptions.get(answer.prediction, "")]
-        else:
-            tags = [c.misconception for c in question.choices.all() if c.pk in answer.selected]
-        context["misconceptions"] = list(Misconception.objects.filter(tag__in=[t for t in tags if t]))
+        context["misconceptions"] = selectors.misconceptions_of(answer)
     if question.is_prediction:
         spec = question.prediction_spec
         context["predicted_bucket"] = spec.bucket(answer.prediction)
@@ -139,7 +141,8 @@ def _answer_context(answer: Answer) -> dict[str, object]:
 
 @require_GET
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    answer = services.answer_verdict_write(answer=_get_answer_for_learner(request, pk))
+    # Only reads: the worker grades the answer when its run finishes.
+    answer = _get_answer_for_learner(request, pk)
     if request.htmx:
         return render(request, "quizzes/question.html#result", _answer_context(answer))
     return render(request, "quizzes/question.html", _answer_context(answer))

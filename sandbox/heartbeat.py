@@ -1,7 +1,9 @@
 """Workers report their own health: a heartbeat in Redis that /healthz and the playground read.
 
 The web process never probes the sandbox (in production it has no sandbox privileges, and the
-workers that measure may run on other hosts). Every Celery worker publishes, every
+workers that measure may run on other hosts); each worker probes its own, in a short-lived child
+process so that its main process (which forks the pool) never holds the engine's state. Every
+Celery worker publishes, every
 `SANDBOX_HEARTBEAT_SECONDS`, one JSON value under `lockstep:worker-health:<worker name>` that
 expires after three missed beats:
 
@@ -21,7 +23,10 @@ import json
 import logging
 import os
 import socket
+import subprocess
+import sys
 import threading
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,15 +57,14 @@ def heartbeat_payload(*, worker: str, queues: list[str]) -> dict[str, Any]:
     }
     if not SANDBOX_QUEUES & set(queues):
         return payload
-    from sandbox.engine import isolation_status
-
-    status = isolation_status(settings.SANDBOX_INTERPRETER, config=settings.SANDBOX_ENGINE)
-    found = status.details.get("environment") or {}
+    status = _probe()
+    details = status.get("details") or {}
+    found = details.get("environment") or {}
     payload.update(
-        measures=status.ok,
-        sandbox={"ok": status.ok, "message": status.message},
-        isolation=status.details.get("isolation"),
-        cgroup=status.details.get("cgroup"),
+        measures=bool(status["ok"]),
+        sandbox={"ok": bool(status["ok"]), "message": status["message"]},
+        isolation=details.get("isolation"),
+        cgroup=details.get("cgroup"),
         interpreter={
             "path": settings.SANDBOX_INTERPRETER,
             "implementation": found.get("implementation"),
@@ -70,6 +74,39 @@ def heartbeat_payload(*, worker: str, queues: list[str]) -> dict[str, Any]:
         cores=found.get("cores") or len(os.sched_getaffinity(0)),
     )
     return payload
+
+
+# Run in a child process: the worker's main process (which forks the pool) must not become the
+# sandbox's subreaper nor hold the engine's locks and spawner while it forks.
+PROBE_SCRIPT = """
+import json, sys
+from sandbox.engine import EngineConfig, isolation_status
+args = json.loads(sys.argv[1])
+config = EngineConfig(**{**args["config"], "interpreters": tuple(args["config"]["interpreters"])})
+status = isolation_status(args["interpreter"], config=config)
+print(json.dumps({"ok": status.ok, "message": status.message, "details": status.details}))
+"""
+
+
+def _probe() -> dict[str, Any]:
+    """isolation_status() of this host, measured in a short-lived child process."""
+    arg = json.dumps({"interpreter": settings.SANDBOX_INTERPRETER, "config": asdict(settings.SANDBOX_ENGINE)})
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE_SCRIPT, arg],
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        return {"ok": False, "message": f"the sandbox probe could not run: {error}"}
+    try:
+        return json.loads(result.stdout)
+    except ValueError:
+        stderr = result.stderr.strip()[-500:]
+        return {"ok": False, "message": f"the sandbox probe failed (exit {result.returncode}): {stderr}"}
 
 
 def heartbeat_publish(*, worker: str, queues: list[str]) -> dict[str, Any]:

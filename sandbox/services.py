@@ -19,6 +19,7 @@ from django.db import (
 )
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.owners import Owner
 from sandbox.engine import Job, Report, Status, run_job
@@ -65,17 +66,23 @@ def _broker_check() -> None:
         raise RunQueueUnavailable() from error
 
 
-def _publish(run: Run) -> None:
+def _publish(run: Run, countdown: float = 0.0) -> None:
     from sandbox.tasks import execute
 
     soft, hard = run.time_limits()
-    execute.apply_async(args=[str(run.pk)], queue=run.queue, soft_time_limit=soft, time_limit=hard)
+    execute.apply_async(
+        args=[str(run.pk)],
+        queue=run.queue,
+        soft_time_limit=soft,
+        time_limit=hard,
+        countdown=countdown or None,
+    )
 
 
-def _publish_or_fail(run: Run) -> None:
+def _publish_or_fail(run: Run, countdown: float = 0.0) -> None:
     """on_commit hook: publish; if the broker died since the check, end the run with a reason."""
     try:
-        _publish(run)
+        _publish(run, countdown)
     except Exception:
         logger.exception("could not publish run %s", run.pk)
         Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(
@@ -98,8 +105,10 @@ def run_enqueue(
     timing: bool,
     owner: Owner | None = None,
     max_repeat: int = MAX_REPEAT,
+    countdown: float = 0.0,
 ) -> Run:
-    """Validate `job`, store a queued Run and enqueue it once the transaction commits.
+    """Validate `job`, store a queued Run and enqueue it once the transaction commits (and
+    `countdown` seconds more: a re-run after an inconclusive one waits for a quieter host).
 
     `timing` says whether the job measures timing (see run_queue); `max_repeat` is a product's
     stricter repetition limit, if any (the engine's own limits always apply).
@@ -122,7 +131,7 @@ def run_enqueue(
             fingerprint=job.fingerprint(),
             repetitions_total=job.repeat * len(job.variants),
         )
-        transaction.on_commit(lambda: _publish_or_fail(run))
+        transaction.on_commit(lambda: _publish_or_fail(run, countdown))
     return run
 
 
@@ -208,7 +217,25 @@ def run_execute(*, run_id: uuid.UUID | str, slot: int, host: str) -> Run | None:
         raise
     if not stored:
         logger.warning("run %s was taken over while this worker ran it; report dropped", run.pk)
+        return run
+    run_finished_notify(run_id=run.pk, report=report)
     return run
+
+
+def run_finished_notify(*, run_id: uuid.UUID | str, report: Report | None) -> None:
+    """Call each of settings.SANDBOX_RUN_FINISHED_HOOKS with the finished run and its typed report.
+
+    The hooks (e.g. grading the answers waiting on the run) are named in settings rather than
+    imported here, so the sandbox does not depend on the apps that use it. `report` is None for
+    a run that ended in error without one. A failing hook is logged; the periodic sweeps of
+    those apps catch up with whatever it missed.
+    """
+    run = Run.objects.get(pk=run_id)
+    for path in settings.SANDBOX_RUN_FINISHED_HOOKS:
+        try:
+            import_string(path)(run=run, report=report)
+        except Exception:
+            logger.exception("run-finished hook %s failed for run %s", path, run_id)
 
 
 def run_release(*, run_id: uuid.UUID | str, attempt: int) -> bool:
@@ -242,11 +269,14 @@ def _report_store(mine: QuerySet[Run], report: Report) -> int:
 
 def run_fail(*, run_id: uuid.UUID | str, reason: str) -> bool:
     """End a run that is not done yet as `error` with a learner-readable reason."""
-    return bool(
+    failed = bool(
         Run.objects.filter(pk=run_id, status__in=[Run.Status.QUEUED, Run.Status.RUNNING]).update(
             status=Run.Status.ERROR, error=reason, finished_at=timezone.now(), lease_expires_at=None
         )
     )
+    if failed:
+        run_finished_notify(run_id=run_id, report=None)
+    return failed
 
 
 def run_recover_expired() -> int:

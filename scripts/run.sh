@@ -34,6 +34,8 @@ start worker-timing env SANDBOX_SLOT_BASE=32 $BIN/celery -A config worker -Q tim
 # so a launch never competes with learners' runs (routes: CELERY_TASK_ROUTES in settings).
 start worker-mail $BIN/celery -A config worker -Q mail -c 2 -n "mail@%h" --without-gossip \
   --without-mingle -l info
+# Periodic tasks (CELERY_BEAT_SCHEDULE: the review-reminder sweep); one beat per deployment.
+start beat $BIN/celery -A config beat -l info -s var/celerybeat-schedule
 start web $BIN/python manage.py runserver "127.0.0.1:$PORT"
 
 sleep 2

@@ -23,7 +23,7 @@ ANONYMOUS = [
     "/",
     "/python-concurrency/python-threading-and-the-gil/",
     "/practice/python-concurrency/python-threading-and-the-gil/",
-    "/tests/gil-and-threads/",
+    "/tests/gil-quick-check/",
     "/questions/threads-still-worth-it/",
     "/questions/cpu-threads-vs-sequential/",
     "/questions/thread-join-output-order/",
@@ -48,7 +48,7 @@ AXE = "/static/vendor/axe-core/axe.min.js"
 def site(live_server, learner) -> tuple[str, str, list[str]]:
     """The live server's URL, a signed-in learner's session, and an answered question's URL."""
     call_command("loadcontent", str(settings.CONTENT_DIR), verbosity=0)
-    PracticeTest.objects.filter(slug="gil-and-threads").update(status=Status.PUBLISHED)
+    PracticeTest.objects.filter(slug="gil-quick-check").update(status=Status.PUBLISHED)
     client = Client()
     client.force_login(learner)
     question = Question.objects.get(slug="threads-still-worth-it")

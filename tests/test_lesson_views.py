@@ -39,7 +39,9 @@ def test_the_lesson_has_a_table_of_contents_linking_every_section(client, loaded
         assert f'id="{anchor}"' in response.text
     assert "4 min read" in response.text
     assert 'class="highlight"' in response.text
-    assert "Practice tests are coming soon" in response.text
+    # The shipped tests are live: the lesson links them and still offers launch emails for more.
+    assert 'href="/tests/concurrency-mock-interview/"' in response.text
+    assert "More practice tests are coming" in response.text
 
 
 def test_an_unknown_lesson_is_404(client, loaded):
@@ -83,3 +85,12 @@ def test_sanitize_strips_what_markdown_let_through():
     html = sanitize('<p onclick="x()">hi</p><script>bad()</script><a href="javascript:x()">l</a>')
 
     assert elements(html) == [("p", {}), ("a", {"rel": "noopener noreferrer"})]
+
+
+def test_home_lists_lessons_in_their_order(client, loaded):
+    text = client.get("/").text
+
+    # The second lesson builds on the first; a query that counts questions must not reorder them.
+    assert text.index('href="/python-concurrency/python-threading-and-the-gil/"') < text.index(
+        'href="/python-concurrency/locks-queues-and-the-event-loop/"'
+    )

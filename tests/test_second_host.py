@@ -29,7 +29,9 @@ from sandbox.tests.helpers import wait_done
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-SKIP = shutil.ignore_patterns(".venv", "var", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "staticfiles")
+SKIP = shutil.ignore_patterns(
+    ".venv", "var", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", "staticfiles", "node_modules"
+)
 
 
 def heartbeat_of(worker: str) -> dict | None:
@@ -56,7 +58,6 @@ def second_host(tmp_path: Path, celery_workers):
         "LOCKSTEP_VAR_DIR": str(copy / "var"),
         "TMPDIR": str(tmp_path / "tmp"),
         "SANDBOX_SLOT_BASE": str(int(os.environ.get("TEST_SANDBOX_SLOT_BASE", "0")) + 14),
-        "SANDBOX_HEARTBEAT_SECONDS": "1",
         "EMAIL_URL": "locmem://",
     }
     env.pop("PYTHONPATH", None)

@@ -18,7 +18,7 @@ PAGES = [
     "/",
     "/python-concurrency/python-threading-and-the-gil/",
     "/practice/python-concurrency/python-threading-and-the-gil/",
-    "/tests/gil-and-threads/",
+    "/tests/gil-quick-check/",
     "/questions/threads-still-worth-it/",
     "/questions/cpu-threads-vs-sequential/",
     "/playground/",
@@ -33,7 +33,7 @@ SIGNED_IN_PAGES = ["/", "/accounts/profile/", "/accounts/password-change/", "/qu
 @pytest.fixture
 def loaded() -> None:
     call_command("loadcontent", str(settings.CONTENT_DIR), verbosity=0)
-    PracticeTest.objects.filter(slug="gil-and-threads").update(status=Status.PUBLISHED)
+    PracticeTest.objects.filter(slug="gil-quick-check").update(status=Status.PUBLISHED)
 
 
 def directives(header: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from quizzes.models import PracticeTest, Status
+from quizzes.tests.conftest import BANK, LESSON
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,8 @@ TESTS = """\
   description: Spot the race.
   status: draft
 """
+# A published test needs a time limit, a pass mark, a feedback mode and questions from the track.
+PUBLISHED = "status: published\n  time_limit: 5\n  pass_mark: 50\n  feedback: end\n  questions: [gil-one-thread]"
 
 
 @pytest.fixture
@@ -25,6 +28,8 @@ def content(tmp_path: Path) -> Path:
     track = tmp_path / "python-concurrency"
     track.mkdir()
     (track / "track.yaml").write_text("title: Python concurrency\n")
+    (track / "locks.md").write_text(LESSON)
+    (track / "locks.questions.yaml").write_text(BANK)
     (track / "practice-tests.yaml").write_text(TESTS)
     return tmp_path
 
@@ -48,7 +53,7 @@ def test_drafts_are_loaded_and_listed_as_coming_soon_on_home(client, content):
 def test_a_test_the_file_marks_published_is_published_and_announced(content, django_capture_on_commit_callbacks):
     load(content)
     path = content / "python-concurrency" / "practice-tests.yaml"
-    path.write_text(TESTS.replace("status: draft", "status: published", 1))
+    path.write_text(TESTS.replace("status: draft", PUBLISHED, 1))
 
     with django_capture_on_commit_callbacks() as callbacks:
         load(content)
@@ -64,7 +69,7 @@ def test_a_test_the_file_marks_published_is_published_and_announced(content, dja
 
 def test_a_bad_entry_names_file_and_line_and_changes_nothing(content):
     path = content / "python-concurrency" / "practice-tests.yaml"
-    path.write_text(TESTS.replace("  description: Spot the race.\n", "  colour: red\n").replace("draft", "published"))
+    path.write_text(TESTS.replace("  description: Spot the race.\n", "  colour: red\n"))
 
     with pytest.raises(CommandError, match=r"practice-tests\.yaml:4: a practice test has unknown key\(s\) colour"):
         load(content)
@@ -74,7 +79,7 @@ def test_a_bad_entry_names_file_and_line_and_changes_nothing(content):
 
 def test_a_file_cannot_unpublish_an_announced_test(content):
     path = content / "python-concurrency" / "practice-tests.yaml"
-    path.write_text(TESTS.replace("status: draft", "status: published", 1))
+    path.write_text(TESTS.replace("status: draft", PUBLISHED, 1))
     load(content)
     path.write_text(TESTS)
 

@@ -89,6 +89,15 @@ def test_loading_a_bank_twice_changes_nothing(content):
         ("misconception: plus-equals-is-atomic", "misconception: made-up", 14, "unknown misconception 'made-up'"),
         ("      threads: |\n        print(2)", "      threads: |\n        print(2", 23, "syntax error"),
         ("    repeat: 2\n", "    repeat: 2\n    colour: red\n", 18, "unknown key(s) colour"),
+        ("    repeat: 2\n", "    repeat: 2\n    needs: {cores: 0}\n", 28, "needs.cores: must be a whole number from 1"),
+        ("    repeat: 2\n", "    repeat: 2\n    needs: {cpus: 2}\n", 28, "needs: missing cores"),
+        ("    repeat: 2\n", "    repeat: 2\n    timeout: 30\n", 18, "timeout: must be 0.5 to 10 seconds"),
+        ("    expected: same\n", "    expected: same\n    expected_when:\n      - when: {gil: false}\n"
+         "        expected: quick\n", 35, "expected_when[0].expected: must be one of the bucket keys"),
+        ("    expected: same\n", "    expected: same\n    expected_when:\n      - when: {python_at_least: 3.13}\n"
+         "        expected: faster\n", 35, 'must be a version in quotes, e.g. "3.13"'),
+        ("    expected: same\n", "    expected: same\n    expected_when:\n      - when: {cores: 4}\n"
+         "        expected: faster\n", 35, "unknown key(s) cores"),
     ],
 )  # fmt: skip
 def test_a_bad_bank_fails_with_file_line_and_reason_and_changes_nothing(content, old, new, line, reason):
@@ -115,3 +124,66 @@ def test_the_shipped_bank_loads_and_links_to_real_anchors():
     assert {q.section for q in questions} <= lesson.anchors
     # Every section of the article is practised.
     assert {h["anchor"] for h in lesson.headings} == {q.section for q in questions}
+
+
+def test_the_second_lesson_bank_links_every_question_to_a_real_section_and_tags_every_wrong_choice():
+    load(settings.CONTENT_DIR)
+
+    lesson = Lesson.objects.get(slug="locks-queues-and-the-event-loop")
+    questions = list(lesson.questions.all())
+    assert len(questions) >= 25
+    assert sum(q.is_prediction for q in questions) >= 12
+    assert {q.section for q in questions} <= lesson.anchors
+    for question in questions:
+        for choice in question.choices.all():
+            assert choice.correct or choice.misconception, (question.slug, choice.text_markdown)
+        spec = question.prediction_spec if question.is_prediction else None
+        if spec is not None and spec.buckets:
+            wrong = {bucket.key for bucket in spec.buckets} - {spec.expected}
+            assert wrong == set(spec.misconceptions), question.slug
+
+
+COMPLETION = """  - slug: opposite-lock-order
+    kind: prediction
+    section: timing
+    prompt: Will it finish?
+    variants:
+      main: |
+        print("done")
+    repeat: 2
+    timeout: 2
+    metric: {type: completion, variant: main}
+    buckets:
+      - {key: finishes, label: It finishes, outcomes: [finishes]}
+      - {key: hangs, label: It hangs, outcomes: [hangs]}
+      - {key: crashes, label: It raises, outcomes: [fails]}
+    expected: hangs
+    explanation: Opposite order.
+"""
+
+
+def test_a_bank_loads_needs_expected_when_timeout_and_completion_questions(tmp_path):
+    bank = BANK.replace(
+        "    expected: same\n",
+        "    expected: same\n    needs: {cores: 2}\n    expected_when:\n"
+        "      - when: {gil: false, python_at_least: '3.13'}\n        expected: faster\n",
+    )
+    load(write_content(tmp_path, bank + COMPLETION))
+
+    timing = Question.objects.get(slug="threads-ratio").prediction_spec
+    assert timing.needs == {"cores": 2}
+    assert timing.expected_for({"gil_enabled": False, "version": "3.13.1", "cores": 2}) == "faster"
+    assert timing.expected_for({"gil_enabled": True, "version": "3.13.1", "cores": 2}) == "same"
+    completion = Question.objects.get(slug="opposite-lock-order").prediction_spec
+    assert completion.timeout == 2
+    assert [b.outcomes for b in completion.buckets] == [("finishes",), ("hangs",), ("fails",)]
+
+
+def test_a_completion_bucket_list_must_hold_every_outcome_once(tmp_path):
+    bank = BANK + COMPLETION.replace("      - {key: crashes, label: It raises, outcomes: [fails]}\n", "")
+
+    with pytest.raises(CommandError) as error:
+        load(write_content(tmp_path, bank))
+
+    assert "locks.questions.yaml:" in str(error.value)
+    assert "the outcome fails is in no bucket" in str(error.value)

@@ -1,5 +1,7 @@
 """Prediction specs: validation rejects bad specs with the reason; grading per metric."""
 
+from dataclasses import asdict
+
 import pytest
 
 from quizzes.spec import PredictionSpec, SpecError, normalise_output
@@ -161,3 +163,124 @@ def test_typed_predictions_are_checked_for_the_learner():
     assert spec.check_prediction(" 10 ") == "10"
     with pytest.raises(SpecError, match="Pick one"):
         PredictionSpec.from_dict(RATIO).check_prediction("fastest")
+
+
+# -- needs, expected_when, completion, verdict_for --------------------------------------------
+
+from quizzes.spec import Verdict, verdict_for  # noqa: E402
+from sandbox.engine.control import Control  # noqa: E402
+
+
+def timing_report(threads: float, sequential: float, cores: float | None) -> dict:
+    measured = report([rep("sequential", sequential), rep("threads", threads)])
+    control = Control(processes=2, window_seconds=0.06, effective_cores=cores)
+    return {**measured, "control": asdict(control)}
+
+
+def test_a_timing_run_with_too_few_cores_is_inconclusive_and_says_why():
+    spec = PredictionSpec.from_dict({**RATIO, "needs": {"cores": 2}})
+
+    starved = verdict_for(spec, timing_report(1.0, 1.0, cores=1.2), "same")
+    fair = verdict_for(spec, timing_report(1.0, 1.0, cores=1.9), "same")
+    fair_wrong = verdict_for(spec, timing_report(1.0, 1.0, cores=1.9), "faster")
+
+    assert starved.outcome == Verdict.INCONCLUSIVE
+    assert "gave the test 1.2 of the 2 cores it needs" in starved.reason
+    assert (fair.outcome, fair_wrong.outcome) == (Verdict.RIGHT, Verdict.WRONG)
+
+
+def test_a_run_without_a_control_cannot_grade_a_question_that_needs_cores():
+    spec = PredictionSpec.from_dict({**RATIO, "needs": {"cores": 2}})
+    report = timing_report(1.0, 1.0, cores=None)
+    report["control"]["detail"] = "the control probe did not finish"
+
+    verdict = verdict_for(spec, report, "same")
+
+    assert verdict.outcome == Verdict.INCONCLUSIVE
+    assert "the control probe did not finish" in verdict.reason
+
+
+def test_a_question_without_needs_grades_whatever_the_control_shows():
+    spec = PredictionSpec.from_dict(RATIO)
+
+    assert verdict_for(spec, timing_report(1.0, 1.0, cores=0.9), "same").outcome == Verdict.RIGHT
+
+
+def test_expected_when_picks_the_first_matching_rule_from_the_reported_environment():
+    spec = PredictionSpec.from_dict(
+        {
+            **RATIO,
+            "expected_when": [
+                {"when": {"gil": False}, "expected": "faster"},
+                {"when": {"python_below": "3.10"}, "expected": "slower"},
+                {"when": {"cores_below": 2}, "expected": "slower"},
+            ],
+        }
+    )
+
+    assert spec.expected_for({"gil_enabled": False, "version": "3.13.0", "cores": 2}) == "faster"
+    assert spec.expected_for({"gil_enabled": True, "version": "3.9.18", "cores": 2}) == "slower"
+    assert spec.expected_for({"gil_enabled": True, "version": "3.13.0", "cores": 1}) == "slower"
+    assert spec.expected_for({"gil_enabled": True, "version": "3.13.0", "cores": 2}) == "same"
+    assert spec.expected_for(None) == "same"
+
+
+COMPLETION = {
+    "variants": {"main": "print(1)"},
+    "repeat": 2,
+    "timeout": 2,
+    "metric": {"type": "completion", "variant": "main"},
+    "buckets": [
+        {"key": "finishes", "label": "Finishes", "outcomes": ["finishes"]},
+        {"key": "hangs", "label": "Hangs", "outcomes": ["hangs"]},
+        {"key": "fails", "label": "Raises", "outcomes": ["fails"]},
+    ],
+    "expected": "hangs",
+}
+
+
+def test_a_completion_job_hangs_when_a_repetition_was_killed_at_the_wall_limit():
+    spec = PredictionSpec.from_dict(COMPLETION)
+    hung = rep("main", status="timed_out")
+    hung.deadlock = "deadlocked: A holds a and waits for b"
+
+    hangs = spec.measure(report([rep("main"), hung]))
+    fails = spec.measure(report([rep("main"), rep("main", status="exited")]))
+    finishes = spec.measure(report([rep("main"), rep("main")]))
+
+    assert (hangs.bucket, hangs.deadlock) == ("hangs", "deadlocked: A holds a and waits for b")
+    assert hangs.histogram == {"finishes": 1, "hangs": 1}
+    assert (fails.bucket, finishes.bucket) == ("fails", "finishes")
+    assert verdict_for(spec, report([hung]), "hangs").outcome == Verdict.RIGHT
+    assert PredictionSpec.from_dict(spec.to_dict()) == spec
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"needs": {"cores": 9}}, "needs.cores"),
+        ({"needs": {"cores": True}}, "needs.cores"),
+        ({"timeout": 0.1}, "timeout"),
+        ({"expected_when": []}, "expected_when"),
+        ({"expected_when": [{"when": {}, "expected": "same"}]}, "expected_when[0].when"),
+        ({"expected_when": [{"when": {"gil": "no"}, "expected": "same"}]}, "expected_when[0].when.gil"),
+        (
+            {"expected_when": [{"when": {"cores_at_least": 0}, "expected": "same"}]},
+            "expected_when[0].when.cores_at_least",
+        ),
+    ],
+)
+def test_bad_needs_timeouts_and_expectations_are_rejected_with_their_key(change, key):
+    with pytest.raises(SpecError) as error:
+        PredictionSpec.from_dict({**RATIO, **change})
+
+    assert error.value.key == key
+
+
+def test_an_output_question_takes_no_expected_when():
+    spec = {"variants": {"main": "print(1)"}, "metric": {"type": "output", "variant": "main"}}
+
+    with pytest.raises(SpecError) as error:
+        PredictionSpec.from_dict({**spec, "expected_when": [{"when": {"gil": False}, "expected": "x"}]})
+
+    assert error.value.key == "expected_when"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .cgroups import BWRAP_TASKS
+from .harness import HARNESS_SOURCE, dump_at
 from .job import Limits
 from .outcome import Outcome
 
@@ -42,6 +43,7 @@ def argv(
     source_fd: int,
     status_fd: int,
     *,
+    stacks_fd: int,
     slot_netns: bool = False,
 ) -> list[str]:
     # With slot_netns the spawner has already put us in the slot's own empty network
@@ -107,8 +109,11 @@ def argv(
         argv[argv.index("--proc") : argv.index("--proc")] = ["--ro-bind", prefix, prefix]
     for key, value in SANDBOX_ENV.items():
         argv += ["--setenv", key, value]
-    # -u: a snippet stopped by a limit still shows what it printed up to then.
-    argv += ["--", interpreter, "-I", "-S", "-B", "-u", SCRIPT]
+    # -u: a snippet stopped by a limit still shows what it printed up to then. The harness
+    # runs SCRIPT as __main__ and dumps every thread's stack to stacks_fd shortly before the
+    # wall limit (harness.py).
+    argv += ["--", interpreter, "-I", "-S", "-B", "-u", "-c", HARNESS_SOURCE]
+    argv += [str(stacks_fd), f"{dump_at(limits.wall_seconds):.3f}"]
     return argv
 
 

@@ -22,6 +22,7 @@ from . import bwrap
 from .bwrap import PR_SET_CHILD_SUBREAPER, prctl
 from .cgroups import SlotCgroup, read_small_file
 from .config import BASE_UID, EngineConfig
+from .harness import MAX_DUMP_BYTES
 from .job import Limits
 from .monitor import Stream, watch
 from .outcome import Outcome
@@ -96,22 +97,25 @@ class Jail:
             procs_files = self.cgroup.procs_files
         seccomp_fd = _memfd("seccomp", compiled_filter())
         source_fd = _memfd("source", source.encode("utf-8"))
+        stacks_fd = os.memfd_create("stacks", 0)
         status_read, status_write = os.pipe()
         try:
-            return self._run(
+            self._run(
                 outcome,
                 limits,
                 procs_files,
                 spawner,
-                seccomp_fd,
-                source_fd,
+                (seccomp_fd, source_fd, stacks_fd),
                 status_read,
                 status_write,
             )
+            if outcome.timed_out:
+                outcome.stacks = os.pread(stacks_fd, MAX_DUMP_BYTES, 0)
+            return outcome
         finally:
             # status_write is _run's to close (once: a second close could hit a descriptor
             # another thread has opened under the same number since).
-            for fd in (seccomp_fd, source_fd, status_read):
+            for fd in (seccomp_fd, source_fd, stacks_fd, status_read):
                 with contextlib.suppress(OSError):
                     os.close(fd)
             if self.cgroup is not None:
@@ -123,8 +127,7 @@ class Jail:
         limits: Limits,
         procs_files: list[str],
         spawner: Spawner | None,
-        seccomp_fd: int,
-        source_fd: int,
+        jail_fds: tuple[int, int, int],
         status_read: int,
         status_write: int,
     ) -> Outcome:
@@ -133,10 +136,10 @@ class Jail:
         proc: subprocess.Popen | SpawnedProcess | None = None
         try:
             if spawner is not None:
-                proc = self._spawn(spawner, limits, seccomp_fd, source_fd, status_write)
+                proc = self._spawn(spawner, limits, jail_fds, status_write)
                 started = time.monotonic() if proc is None else started
             if proc is None:
-                proc = self._popen(outcome, limits, procs_files, seccomp_fd, source_fd, status_write)
+                proc = self._popen(outcome, limits, procs_files, jail_fds, status_write)
         finally:
             os.close(status_write)  # the sandbox has its own copy
         if proc is None:
@@ -169,8 +172,7 @@ class Jail:
         self,
         spawner: Spawner,
         limits: Limits,
-        seccomp_fd: int,
-        source_fd: int,
+        jail_fds: tuple[int, int, int],
         status_write: int,
     ) -> SpawnedProcess | None:
         """bwrap started by the slot's spawner, or None (spawner gone: use Popen instead)."""
@@ -178,15 +180,19 @@ class Jail:
         err_read, err_write = os.pipe()
         devnull = os.open(os.devnull, os.O_RDONLY)
         request = {
-            # The spawner's child gets the fds below as 0-5, so bwrap is told 3, 4 and 5.
-            "argv": bwrap.argv(self.interpreter, limits, 3, 4, 5, slot_netns=True),
+            # The spawner's child gets the fds below as 0-6, so bwrap is told 3, 4, 5 and 6.
+            "argv": bwrap.argv(self.interpreter, limits, 3, 4, 5, stacks_fd=6, slot_netns=True),
             "uid": self.uid,
             "gid": self.gid,
             "privileged": self.privileged,
             "rlimits": bwrap.rlimits(limits, privileged=self.privileged, memory_cgroup=True),
         }
         try:
-            pidfd = spawner.spawn(request, [devnull, out_write, err_write, seccomp_fd, source_fd, status_write])
+            seccomp_fd, source_fd, stacks_fd = jail_fds
+            pidfd = spawner.spawn(
+                request,
+                [devnull, out_write, err_write, seccomp_fd, source_fd, status_write, stacks_fd],
+            )
         except OSError:
             spawner.close()
             os.close(out_read)
@@ -202,11 +208,11 @@ class Jail:
         outcome: Outcome,
         limits: Limits,
         procs_files: list[str],
-        seccomp_fd: int,
-        source_fd: int,
+        jail_fds: tuple[int, int, int],
         status_write: int,
     ) -> subprocess.Popen | None:
-        argv = bwrap.argv(self.interpreter, limits, seccomp_fd, source_fd, status_write)
+        seccomp_fd, source_fd, stacks_fd = jail_fds
+        argv = bwrap.argv(self.interpreter, limits, seccomp_fd, source_fd, status_write, stacks_fd=stacks_fd)
         try:
             return subprocess.Popen(
                 argv,
@@ -215,7 +221,7 @@ class Jail:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                pass_fds=(seccomp_fd, source_fd, status_write),
+                pass_fds=(seccomp_fd, source_fd, status_write, stacks_fd),
                 preexec_fn=bwrap.child_setup(
                     limits, procs_files, uid=self.uid, gid=self.gid, privileged=self.privileged
                 ),

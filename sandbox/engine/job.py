@@ -17,6 +17,7 @@ MAX_VARIANTS = 4
 # The interpreter is part of a job, so it must not name an arbitrary host binary.
 SYSTEM_PYTHON = re.compile(r"/usr/(local/)?bin/python3(\.\d+)?")
 MAX_REPEAT = 50
+MAX_CONTROL_PROCESSES = 4
 
 
 def interpreter_allowed(path: str, extra: Collection[str] = ()) -> bool:
@@ -112,14 +113,19 @@ class Job:
     repeat: int = 1
     limits: Limits = field(default_factory=Limits)
     interpreter: str = "/usr/bin/python3"
+    # Processes of the in-job control (control.py) run before and after the variants; 0: none.
+    control: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "variants": [asdict(v) for v in self.variants],
             "repeat": self.repeat,
             "limits": asdict(self.limits),
             "interpreter": self.interpreter,
         }
+        if self.control:  # absent when 0, so jobs without a control keep their fingerprints
+            d["control"] = self.control
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Job:
@@ -130,6 +136,7 @@ class Job:
             repeat=int(d.get("repeat", 1)),
             limits=limits,
             interpreter=d.get("interpreter", "/usr/bin/python3"),
+            control=int(d.get("control", 0)),
         )
 
     def fingerprint(self) -> str:
@@ -148,6 +155,12 @@ class Job:
         problem = repeat_problem(self.repeat, maximum=max_repeat)
         if problem:
             return problem
+        if (
+            isinstance(self.control, bool)
+            or not isinstance(self.control, int)
+            or not 0 <= self.control <= MAX_CONTROL_PROCESSES
+        ):
+            return f"The control must use 0 to {MAX_CONTROL_PROCESSES} processes."
         if not isinstance(self.limits, Limits):
             return "The limits are not valid."
         limit_problem = self.limits.problem()

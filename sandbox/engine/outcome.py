@@ -25,4 +25,6 @@ class Outcome:
     oom_killed: bool = False
     hit_task_limit: bool = False
     infra_error: str = ""
+    # What the harness wrote to its stacks descriptor (JSON; see harness.py), if anything.
+    stacks: bytes = b""
     leftover_pids: list[int] = field(default_factory=list)

@@ -7,6 +7,7 @@ import json
 import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .bwrap import BWRAP
@@ -122,7 +123,9 @@ def isolation_status(interpreter: str = "/usr/bin/python3", *, config: EngineCon
     problems = static_problems(interpreter)
     if not problems:
         try:
-            jail = jail_for(PROBE_SLOT, interpreter, config)
+            # Every process on the host probes this one slot (taking turns): a per-process
+            # spawner would stay in the slot's pids cgroup and eat the next prober's budget.
+            jail = jail_for(PROBE_SLOT, interpreter, replace(config, spawner=False))
             details["isolation"] = jail.isolation
             if jail.cgroup is None:
                 details["cgroup"] = "unavailable: memory is bounded by RLIMIT_AS instead"

@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .control import Control
+from .harness import ThreadStack
+
 
 class Status(StrEnum):
     OK = "ok"
@@ -52,6 +55,10 @@ class Repetition:
     stderr_truncated: bool
     # A sentence for this repetition, e.g. which limit was hit; empty when status says it all.
     detail: str = ""
+    # A run stopped at its wall limit: every thread's stack at that moment (harness.py), and
+    # what they show ("deadlocked: A holds lock_a and waits for lock_b; ..."), if anything.
+    threads: list[ThreadStack] = field(default_factory=list)
+    deadlock: str = ""
 
     @property
     def cpu_seconds(self) -> float:
@@ -108,6 +115,8 @@ class Report:
     repetitions: list[Repetition] = field(default_factory=list)
     variants: list[VariantSummary] = field(default_factory=list)
     noise: Noise | None = None
+    # Timing jobs: how much parallel CPU the jail really got (control.py).
+    control: Control | None = None
     started_at: str = ""
     finished_at: str = ""
     duration_seconds: float = 0.0
@@ -124,13 +133,24 @@ class Report:
     def from_dict(cls, d: dict[str, Any]) -> Report:
         env = d.get("environment")
         noise = d.get("noise")
+        control = d.get("control")
         return cls(
             status=Status(d["status"]),
             message=d.get("message", ""),
             environment=Environment(**env) if env else None,
-            repetitions=[Repetition(**{**r, "status": Status(r["status"])}) for r in d.get("repetitions", [])],
+            repetitions=[
+                Repetition(
+                    **{
+                        **r,
+                        "status": Status(r["status"]),
+                        "threads": [ThreadStack.from_dict(t) for t in r.get("threads", [])],
+                    }
+                )
+                for r in d.get("repetitions", [])
+            ],
             variants=[VariantSummary(**v) for v in d.get("variants", [])],
             noise=Noise(**noise) if noise else None,
+            control=Control.from_dict(control) if control else None,
             started_at=d.get("started_at", ""),
             finished_at=d.get("finished_at", ""),
             duration_seconds=d.get("duration_seconds", 0.0),

@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from . import control
 from .config import EngineConfig
+from .harness import deadlock_summary, parse_dump
 from .jail import Outcome, jail_for, slot_lock
 from .job import Job, Limits
 from .probe import PROBE_SLOT, explain, isolation_status, static_problems
@@ -37,7 +39,7 @@ def _own_cpu_seconds() -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
-def _repetition(variant: str, index: int, outcome: Outcome, limits: Limits) -> Repetition:
+def _repetition(variant: str, index: int, outcome: Outcome, limits: Limits, source: str = "") -> Repetition:
     detail = ""
     if outcome.infra_error:
         status, detail = Status.INFRA_ERROR, outcome.infra_error
@@ -66,6 +68,7 @@ def _repetition(variant: str, index: int, outcome: Outcome, limits: Limits) -> R
         status = Status.OK
     if outcome.hit_task_limit and status is not Status.OK:
         detail += f" It tried to start more than {limits.processes} processes or threads."
+    threads = parse_dump(outcome.stacks) if outcome.timed_out and outcome.stacks else []
     return Repetition(
         variant=variant,
         index=index,
@@ -81,6 +84,8 @@ def _repetition(variant: str, index: int, outcome: Outcome, limits: Limits) -> R
         stdout_truncated=outcome.stdout_truncated,
         stderr_truncated=outcome.stderr_truncated,
         detail=detail.strip(),
+        threads=threads,
+        deadlock=deadlock_summary(threads, source) if threads else "",
     )
 
 
@@ -147,12 +152,14 @@ def run_job(
                     message=f"Sandbox unavailable: {explain(environment)}",
                 )
             )
+        # The control runs outside the noise window: its CPU is the job's, not the host's.
+        probes = [control.probe(jail, job.control, job.limits)] if job.control else []
         busy_before, own_before = _busy_cpu_seconds(), _own_cpu_seconds()
         measured_from = time.monotonic()
         for index in range(job.repeat):
             for variant in job.variants:
                 outcome = jail.run(variant.source, job.limits)
-                repetition = _repetition(variant.name, index, outcome, job.limits)
+                repetition = _repetition(variant.name, index, outcome, job.limits, variant.source)
                 repetitions.append(repetition)
                 if on_progress is not None:
                     on_progress(len(repetitions), total)
@@ -168,6 +175,8 @@ def run_job(
         measured_wall = time.monotonic() - measured_from
         busy = _busy_cpu_seconds() - busy_before
         own = _own_cpu_seconds() - own_before
+        if job.control:
+            probes.append(control.probe(jail, job.control, job.limits))
 
     job_cpu = sum(r.user_seconds + r.system_seconds for r in repetitions)
     other = max(0.0, busy - job_cpu - own)
@@ -192,5 +201,6 @@ def run_job(
             repetitions=repetitions,
             variants=[VariantSummary.of(v.name, repetitions) for v in job.variants],
             noise=noise,
+            control=control.summarise(job.control, probes) if job.control else None,
         )
     )

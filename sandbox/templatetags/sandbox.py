@@ -11,6 +11,7 @@ from pygments.lexers import PythonLexer
 
 from sandbox import charts
 from sandbox.engine import Report, Status
+from sandbox.engine.report import Repetition
 from sandbox.outcomes import Outcome, report_outcome
 
 if TYPE_CHECKING:
@@ -101,6 +102,40 @@ def environment_line(report: Report | dict | None) -> str:
     ]
     parts += [gil, f"isolation: {env['isolation']}"] if env.get("isolation") else [gil]
     return " · ".join(parts)
+
+
+def _report(report: Report | dict | None) -> Report | None:
+    if isinstance(report, dict):
+        try:
+            return Report.from_dict(report)
+        except (KeyError, TypeError, ValueError):
+            return None
+    return report
+
+
+@register.filter
+def hung_repetition(report: Report | dict | None) -> Repetition | None:
+    """The first repetition stopped at its wall limit with the stacks of its threads, if any."""
+    found = _report(report)
+    if found is None:
+        return None
+    return next((r for r in found.repetitions if r.status is Status.TIMED_OUT and r.threads), None)
+
+
+@register.filter
+def control_line(report: Report | dict | None) -> str:
+    """What the in-job control measured, for the line beside the noise figure."""
+    found = _report(report)
+    control = found.control if found is not None else None
+    if control is None:
+        return ""
+    if control.effective_cores is None:
+        return f"Cores this run got: not measured ({control.detail})."
+    samples = " and ".join(f"{s:.1f}" for s in control.samples)
+    return (
+        f"Cores this run got: {control.effective_cores:.1f} of {control.processes} "
+        f"(control before and after the variants: {samples})."
+    )
 
 
 @register.simple_tag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -55,7 +56,16 @@ def test_a_snippet_still_running_at_the_limit_is_stopped_after_it():
 
 
 def test_a_fork_bomb_reports_the_process_limit():
-    _, outcome = outcome_of("import os\nfor _ in range(1000):\n    os.fork()\n")
+    # Memory to spare: 64 forked interpreters at ~2 MiB each would otherwise reach the 128 MiB
+    # limit about when they reach the process limit, and either could come first.
+    report = run_job(
+        Job(
+            variants=(Variant("main", "import os\nfor _ in range(1000):\n    os.fork()\n"),),
+            limits=replace(LIMITS, memory_bytes=256 * 1024 * 1024),
+        ),
+        slot=SLOT,
+    )
+    outcome = report_outcome(report, sources={}, timing_decides=False)
 
     (failure,) = outcome.failures
     assert failure.kind == "processes"
