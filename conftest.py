@@ -8,6 +8,7 @@ Debian's chromium through Playwright.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import shutil
 import signal
@@ -17,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
@@ -40,6 +41,21 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings: Any) -> None:
+    """Each test its own cache key prefix: cached pages and rate limits never leak between tests.
+
+    The database is rolled back after each test, so a page cached by one test could show
+    another test's content at the same URL; the keys expire by themselves.
+    """
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"lockstep-test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
+    from quizzes.pagecache import pagecache_reset
+
+    pagecache_reset()
 
 
 @pytest.fixture
@@ -179,7 +195,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
+    # Playwright evaluates string predicates (wait_for_function) with eval, which the site's
+    # Content-Security-Policy forbids; tests/test_accessibility.py browses with the policy on.
+    context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.headers.SecurityHeadersMiddleware",
+    "config.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,6 +115,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# The largest request body accepted (config/limits.py): two 20 KB snippets and a question bank
+# upload fit many times over; anything bigger is refused with 413 before it is read.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 1024 * 1024, minimum=64 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -139,7 +146,10 @@ _SQLITE_PATH = VAR_DIR / "lockstep.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
         env_url("DATABASE_URL", f"sqlite:///{_SQLITE_PATH}", ("sqlite", "postgres", "postgresql")),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0),
+        # Opening a connection per request (and SQLite's PRAGMAs with it) cost a signed-in page
+        # more than its queries; a connection that went bad is checked and replaced before use.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -181,6 +191,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Sessions stay in the database alone (no cached_db): with Redis down, cached_db fails the
+# request when it writes the cache back, and a log-out during an outage would leave the old
+# session in the cache to come back with Redis (bench/faults.py redis).
 
 # Security headers: strict when DEBUG=0 so `manage.py check --deploy` is clean.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

@@ -4,7 +4,6 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts.selectors import email_verified
 from notifications import selectors
 from notifications.consent import current_consent
 from notifications.forms import AccountSubscribeForm, SubscribeForm
@@ -41,14 +40,17 @@ def signup_context(
     if form is None:
         initial = {"source": source, "track": track}
         form = AccountSubscribeForm(initial=initial) if one_click else SubscribeForm(initial=initial)
+    subscriber, verified = selectors.account_state(request)
     return {
         "form": form,
+        # A list, read once: the template's loop would count the tracks, then read them.
+        "track_choices": list(iter(form.fields["track"].choices)),
         "source": source,
         "next": request.get_full_path() if request.method == "GET" else next_url(request),
         "one_click": one_click,
-        "account_subscriber": selectors.subscriber_for_user(request.user),
+        "account_subscriber": subscriber,
         "consent_text": current_consent()[1],
-        "email_verified": email_verified(request.user),
+        "email_verified": verified,
         "subscribe_done": done,
         "done_text": ACCOUNT_DONE_TEXT if one_click else DONE_TEXT,
     }

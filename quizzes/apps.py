@@ -6,8 +6,27 @@ class QuizzesConfig(AppConfig):
     verbose_name = "Lessons and questions"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from accounts.signals import anonymous_work_claimed
+        from quizzes.models import Choice, Lesson, Misconception, PracticeTest, Question, Track
         from quizzes.receivers import answers_claim, attempts_claim
 
         anonymous_work_claimed.connect(answers_claim, dispatch_uid="quizzes.answers_claim")
         anonymous_work_claimed.connect(attempts_claim, dispatch_uid="quizzes.attempts_claim")
+        # Cached pages and fragments are keyed by the content version: any saved or deleted
+        # content row (the admin, the loaders, authoring) replaces it once the write commits.
+        for model in (Track, Lesson, Question, Choice, Misconception, PracticeTest):
+            post_save.connect(_content_changed, sender=model, dispatch_uid=f"content-version-{model.__name__}")
+            post_delete.connect(_content_changed, sender=model, dispatch_uid=f"content-version-del-{model.__name__}")
+
+
+def _content_changed(**kwargs: object) -> None:
+    from django.db import transaction
+
+    from quizzes.pagecache import content_version_bump
+
+    # Now, for readers inside this transaction; again after commit, since a reader in between
+    # may have cached the rows as they were before it.
+    content_version_bump()
+    transaction.on_commit(content_version_bump)

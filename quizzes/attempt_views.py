@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.owners import owner_of
 from quizzes import selectors, services
 from quizzes.models import Answer, Attempt, AttemptQuestion
+from quizzes.pagecache import anonymous_page
 
 TIME_IS_UP = "Time is up: the attempt closed at its deadline. Here is how you did."
 
@@ -42,6 +43,7 @@ def _results_redirect(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 
 
 @require_GET
+@anonymous_page  # a visitor without a session has no attempts: the launch email's crowd shares one page
 def practice_test(request: HttpRequest, slug: str) -> HttpResponse:
     test = selectors.practice_test_get(slug=slug)
     attempts = list(selectors.attempts_of(owner=owner_of(request), practice_test=test))

@@ -24,6 +24,7 @@ _ALLOWED_TAGS = {
 }  # fmt: skip
 _ALLOWED_ATTRIBUTES = {
     "*": {"class", "id"},
+    "pre": {"tabindex"},
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "th": {"align"},
@@ -37,7 +38,8 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     except ClassNotFound:
         lexer = TextLexer()
     # Starting with <pre tells markdown-it to use the block as it is instead of wrapping it.
-    return f'<pre class="highlight"><code>{highlight(code, lexer, _FORMATTER)}</code></pre>\n'
+    # tabindex: a block wider than the screen scrolls, and keyboard users must be able to scroll it.
+    return f'<pre class="highlight" tabindex="0"><code>{highlight(code, lexer, _FORMATTER)}</code></pre>\n'
 
 
 def _slug(title: str) -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.owners import Owner
 from quizzes.models import Answer, Attempt, AttemptQuestion, PracticeTest, Question, QuestionVersion, Status
+from quizzes.pagecache import content_version_bump
 from quizzes.signals import answer_graded, attempt_graded
 from quizzes.spec import SpecError, Verdict, verdict_for
 from sandbox.engine import Job, Report
@@ -336,7 +337,6 @@ def practice_test_publish(*, practice_test: PracticeTest) -> bool:
     Returns False, announcing nothing, when the test was already published: the conditional
     update lets only one of two simultaneous publishes through.
     """
-    from notifications.tasks import launch_announce
 
     with transaction.atomic():
         published = PracticeTest.objects.filter(pk=practice_test.pk, status=Status.DRAFT).update(
@@ -344,8 +344,18 @@ def practice_test_publish(*, practice_test: PracticeTest) -> bool:
         )
         practice_test.refresh_from_db(fields=["status", "published_at"])
         if published:
-            transaction.on_commit(partial(launch_announce.delay, practice_test.pk))
+            # A conditional update sends no post_save: cached pages are forgotten here, so the
+            # home and test pages show it live.
+            content_version_bump()
+            transaction.on_commit(partial(_announce, practice_test.pk))
     return bool(published)
+
+
+def _announce(practice_test_id: int) -> None:
+    from notifications.tasks import launch_announce
+
+    content_version_bump()
+    launch_announce.delay(practice_test_id)
 
 
 # -- practice-test attempts -------------------------------------------------------------------

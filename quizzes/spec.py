@@ -46,6 +46,8 @@ MAX_CORES = MAX_CONTROL_PROCESSES
 FAIR_SHARE = 0.8
 WHEN_KEYS = {"gil", "cores_at_least", "cores_below", "python_at_least", "python_below"}
 VERSION = re.compile(r"^3\.\d{1,2}$")
+# A typed prediction longer than this cannot be what a snippet prints within the sandbox's output limit.
+MAX_TYPED_PREDICTION = 10_000
 
 
 class SpecError(ValueError):
@@ -353,6 +355,13 @@ class PredictionSpec:
     def check_prediction(self, prediction: str) -> str:
         """Return the cleaned prediction or raise SpecError with a message for the learner."""
         if self.takes_typed_answer:
+            if len(prediction) > MAX_TYPED_PREDICTION:
+                raise SpecError(
+                    "prediction", f"That prediction is too long: type at most {MAX_TYPED_PREDICTION:,} characters."
+                )
+            if "\x00" in prediction:
+                # PostgreSQL cannot store it in a text column; no program output worth typing has one.
+                raise SpecError("prediction", "The prediction contains a NUL character: type plain text.")
             if self.kind == "number" and parse_number(prediction) is None:
                 raise SpecError("prediction", "Type a number, e.g. 400000 or 0.5.")
             if not prediction.strip():

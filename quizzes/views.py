@@ -1,15 +1,19 @@
 import random
+from functools import partial
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.owners import owner_of
 from quizzes import selectors, services
 from quizzes.models import Answer, Question
+from quizzes.pagecache import anonymous_page
 
 
 @require_GET
+@anonymous_page
 def home(request: HttpRequest) -> HttpResponse:
     live = list(selectors.practice_tests_live())
     tracks = selectors.tracks_with_lessons()
@@ -19,15 +23,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@anonymous_page
 def lesson(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = selectors.lesson_get(track_slug=track_slug, lesson_slug=lesson_slug)
-    counts = selectors.section_question_counts(lesson)
+    # Read only when the cached lesson fragment is missing.
+    counts = SimpleLazyObject(partial(selectors.section_question_counts, lesson))
     live_tests = selectors.practice_tests_live(track=lesson.track)
     context = {"lesson": lesson, "section_counts": counts, "live_tests": live_tests}
     return render(request, "quizzes/lesson.html", context)
 
 
 @require_GET
+@anonymous_page
 def practice(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpResponse:
     """The topic page: a lesson's questions by section, with the learner's last verdicts."""
     lesson = selectors.lesson_get(track_slug=track_slug, lesson_slug=lesson_slug)
@@ -43,10 +50,11 @@ def _get_published_question(slug: str) -> Question:
 
 
 def _question_context(question: Question, **extra: object) -> dict[str, object]:
+    # Only a final answer shows the next question: a page with the form does not look it up.
     context: dict[str, object] = {
         "question": question,
-        "next_question": selectors.question_next(question),
-        "position": selectors.question_neighbours(question),
+        "next_question": SimpleLazyObject(partial(selectors.question_next, question)),
+        "position": SimpleLazyObject(partial(selectors.question_neighbours, question)),
     }
     # Choice order carries no information: each learner sees their own (stable) order.
     owner = extra.pop("owner", None)
@@ -58,6 +66,7 @@ def _question_context(question: Question, **extra: object) -> dict[str, object]:
 
 
 @require_http_methods(["GET", "POST"])
+@anonymous_page
 def question(request: HttpRequest, slug: str) -> HttpResponse:
     question = _get_published_question(slug)
     if request.method == "GET":

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the system packages Lockstep needs when they are missing: `sysdeps.sh run` or `sysdeps.sh test`.
+# Install the system packages Lockstep needs when they are missing: `sysdeps.sh run`, `test` or `bench`.
 # As root it uses apt-get; otherwise it says exactly what to install and stops.
 set -euo pipefail
 want=()
@@ -8,6 +8,10 @@ command -v bwrap >/dev/null || want+=(bubblewrap)
   || ldconfig -p 2>/dev/null | grep -q 'libseccomp.so.2' || want+=(libseccomp2)
 if [ "${1:-run}" = test ]; then
   command -v chromium >/dev/null || want+=(chromium)
+fi
+if [ "${1:-run}" = bench ]; then
+  # bench/load.py drives the pages with wrk.
+  command -v wrk >/dev/null || want+=(wrk)
 fi
 if [ -n "${NEED_REDIS:-}" ] && ! command -v redis-server >/dev/null; then
   want+=(redis-server)

@@ -38,7 +38,8 @@ def launch_notices(context: Context) -> dict:
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return {"launches": []}
-    return {"launches": selectors.launches_for_user(request.user), "request": request}
+    subscriber, _ = selectors.account_state(request)
+    return {"launches": selectors.launches_for_subscriber(subscriber), "request": request}
 
 
 @register.inclusion_tag("notifications/_account_launch_emails.html", takes_context=True)

@@ -22,12 +22,12 @@ def test_a_claim_blocked_behind_another_claims_nothing_once_that_one_commits(dra
 
     def claim_in_another_connection() -> None:
         try:
-            second.append(_claim(delivery.pk, "worker-b"))
+            second.append(_claim(delivery.pk, delivery.subscriber_id, "worker-b"))
         finally:
             connection.close()
 
     with transaction.atomic():
-        assert _claim(delivery.pk, "worker-a")
+        assert _claim(delivery.pk, delivery.subscriber_id, "worker-a")
         # Worker B asks for the same row while A's claim is not yet committed: it must wait for
         # A's transaction, then see the row is no longer due.
         other = threading.Thread(target=claim_in_another_connection)

@@ -21,13 +21,15 @@ register = template.Library()
 _FORMATTER = HtmlFormatter(nowrap=True)
 _H2 = re.compile(r'(<h2 id="(?P<anchor>[^"]+)">.*?</h2>)')
 # A section heading or a highlighted code block of a rendered lesson, in document order.
-_H2_OR_CODE = re.compile(r'<h2 id="(?P<anchor>[^"]+)">|(?P<code><pre class="highlight">.*?</pre>)', re.S)
+_H2_OR_CODE = re.compile(r'<h2 id="(?P<anchor>[^"]+)">|(?P<code><pre class="highlight"[^>]*>.*?</pre>)', re.S)
 
 
 @register.filter
 def python_html(source: str) -> SafeString:
     """A snippet as highlighted HTML; Pygments escapes the source, so it is safe to mark."""
-    return mark_safe(f'<pre class="highlight"><code>{highlight(source, PythonLexer(), _FORMATTER)}</code></pre>')  # noqa: S308
+    html = highlight(source, PythonLexer(), _FORMATTER)
+    # tabindex: a snippet wider than the screen scrolls, and keyboard users must be able to scroll it.
+    return mark_safe(f'<pre class="highlight" tabindex="0"><code>{html}</code></pre>')  # noqa: S308
 
 
 @register.simple_tag

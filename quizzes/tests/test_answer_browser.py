@@ -49,7 +49,7 @@ def test_focus_moves_to_the_verdict_and_the_live_region_announces_it(live_server
 def test_a_prediction_announces_progress_then_the_verdict_and_its_chart_reads_at_390_px(
     live_server, browser, bank, celery_workers
 ):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)  # wait_for_function evals
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
