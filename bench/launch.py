@@ -69,11 +69,14 @@ while time.monotonic() < deadline:
     if run.status in ("finished", "error"):
         break
     time.sleep(0.2)
-measurement = question.prediction_spec.measure(run.report or {{}})
+report = run.report_obj  # the typed engine Report, or None when the run ended without one
+measurement = question.prediction_spec.measure(report) if report else None
 wait = (run.started_at - run.created_at).total_seconds() if run.started_at else None
 took = (run.finished_at - run.started_at).total_seconds() if run.finished_at and run.started_at else None
-print(json.dumps({{"status": run.status, "wait_s": wait, "run_s": took, "ratio": measurement.value,
-                  "bucket": measurement.bucket, "noisy": (run.report or {{}}).get("noise", {{}}).get("noisy")}}))
+print(json.dumps({{"status": run.status, "wait_s": wait, "run_s": took,
+                  "ratio": measurement.value if measurement else None,
+                  "bucket": measurement.bucket if measurement else None,
+                  "noisy": report.noise.noisy if report and report.noise else None}}))
 """
 DELIVERIES = """
 import json
