@@ -1,7 +1,8 @@
 """Faults with real processes: Redis stopped while learners answer, the database locked under the
-worker, a worker SIGKILLed mid-run. Each scenario prints what it checked and PASS or FAIL.
+worker, a worker SIGKILLed mid-run, the web process SIGKILLed during a timed attempt. Each scenario
+prints what it checked and PASS or FAIL.
 
-`python bench/faults.py [redis] [database] [kill-run]` (all three by default). Serves the app as
+`python bench/faults.py [redis] [database] [kill-run] [restart]` (all four by default). Serves the app as
 bench/load.py does (gunicorn with 2 workers, DEBUG=0, its own SQLite file, real Celery workers
 and the real sandbox) against the bench's own redis-server, so stopping that Redis stops
 nothing anyone else uses. Needs root (the sandbox) and redis-server.
@@ -16,24 +17,34 @@ nothing anyone else uses. Needs root (the sandbox) and redis-server.
 - kill-run: the worker running a job is SIGKILLed with its pool (a host losing power) and a
   fresh one started; the run ends finished or error with a reason, never stuck in running,
   and the learner's answer gets a verdict.
+- restart: a signed-in learner starts the timed practice test and answers its first question;
+  gunicorn (master and workers) is SIGKILLed, stays down for a few seconds and a new one starts on
+  the same port. The same cookies resume the same attempt at its first unanswered question, the
+  deadline shown is the stored one and unchanged, the remaining seconds are `deadline - now` (so
+  they dropped by the outage: the clock ran on while nothing served), the first answer is still
+  there and an answer posted after the restart is saved.
 """
 
 from __future__ import annotations
 
+import html
 import http.cookiejar
 import json
 import os
+import re
 import signal
+import socket
 import sqlite3
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import CHOICE_QUESTION, CODE_QUESTION, LESSON, ROOT, TRACK, Site
+from load import CHOICE_QUESTION, CODE_QUESTION, LESSON, ROOT, TEST, TRACK, Site
 
 ANSWER = """
 import json
@@ -56,6 +67,18 @@ run = Run.objects.get(pk={pk!r})
 print(json.dumps({{"status": run.status, "attempts": run.attempts, "error": run.error}}))
 """
 
+ATTEMPT = """
+import json
+from quizzes.models import Attempt
+a = Attempt.objects.get(pk={pk!r})
+items = [{{"position": i.position, "choices": sorted(c.pk for c in i.question.choices.all()),
+           "selected": i.answer and i.answer.selected, "verdict": i.answer and i.answer.verdict}}
+         for i in a.items.select_related("question", "answer").order_by("position")]
+print(json.dumps({{"deadline": a.deadline.isoformat(), "status": a.status, "items": items,
+                  "attempts": Attempt.objects.filter(user=a.user).count()}}))
+"""
+# The countdown attempt-clock.js starts from, and the deadline the page prints (_attempt_clock.html).
+CLOCK = re.compile(r'data-remaining-seconds="(\d+)".*?<time datetime="([^"]+)"', re.S)
 
 FINAL = ("correct", "wrong", "inconclusive")
 
@@ -66,11 +89,16 @@ class Browser:
     def __init__(self, site: Site, session: str = "") -> None:
         self.site = site
         self.jar = http.cookiejar.CookieJar()
+        if session:  # in the jar, not a header of its own: urllib then sends the CSRF cookie beside it
+            self.jar.set_cookie(http.cookiejar.Cookie(
+                0, "sessionid", session, None, False, "127.0.0.1", False, False, "/", True, False, None, False,
+                None, None, {},
+            ))  # fmt: skip
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        self.session = session
+        self.path = ""  # where the last request ended, after redirects
 
     def request(self, path: str, data: dict | None = None) -> tuple[int, str, float]:
-        headers = {"Cookie": f"sessionid={self.session}"} if self.session else {}
+        headers = {}
         token = next((c.value for c in self.jar if c.name == "csrftoken"), "")
         if data is not None:
             headers["X-CSRFToken"] = token
@@ -81,8 +109,10 @@ class Browser:
         started = time.monotonic()
         try:
             with self.opener.open(request, timeout=30) as response:
+                self.path = urllib.parse.urlsplit(response.url).path
                 return response.status, response.read().decode(), time.monotonic() - started
         except urllib.error.HTTPError as error:
+            self.path = urllib.parse.urlsplit(error.url).path
             return error.code, error.read().decode(), time.monotonic() - started
 
 
@@ -202,11 +232,93 @@ def scenario_kill_run(site: Site, seed: dict) -> bool:
     return checks.verdict()
 
 
-SCENARIOS = {"redis": scenario_redis, "database": scenario_database, "kill-run": scenario_kill_run}
+def clock_read(browser: Browser, path: str) -> tuple[int, float, datetime | None, float]:
+    """(status, how far the remaining seconds shown are from `deadline - now`, the deadline shown,
+    the remaining seconds). The server's now lies between the client's clock before and after."""
+    before = time.time()
+    status, body, _ = browser.request(path)
+    after = time.time()
+    found = CLOCK.search(body)
+    if status != 200 or not found:
+        return status, float("inf"), None, 0
+    remaining, deadline = int(found[1]), datetime.fromisoformat(html.unescape(found[2]))
+    low, high = deadline.timestamp() - after, deadline.timestamp() - before
+    off = 0.0 if low - 1 <= remaining <= high else min(abs(remaining - low), abs(remaining - high))
+    return status, off, deadline, remaining
+
+
+def scenario_restart(site: Site, seed: dict) -> bool:
+    checks = Checks("web process SIGKILLed during a timed attempt")
+    down = 5.0  # how long nothing serves: the attempt's clock must run on meanwhile
+    browser = Browser(site, next(w["session"] for w in seed["learners"] if w["kind"] == "user"))
+    browser.request(f"/tests/{TEST}/")  # the CSRF cookie, as the start form sets it
+    status, _, _ = browser.request(f"/tests/{TEST}/start/", {})
+    found = re.fullmatch(r"/attempts/([0-9a-f-]+)/q/1/", browser.path)
+    checks.check("the learner starts an attempt at question 1", status == 200 and bool(found), browser.path)
+    if not found:
+        return checks.verdict()
+    pk = found[1]
+    stored = shell(site, ATTEMPT.format(pk=pk))
+    status, off, deadline_before, remaining_before = clock_read(browser, f"/attempts/{pk}/q/1/")
+    checks.check("the page shows the stored deadline", deadline_before is not None
+                 and deadline_before == datetime.fromisoformat(stored["deadline"]), deadline_before)  # fmt: skip
+    checks.check("remaining seconds = deadline - now before the kill", off <= 2,
+                 f"{remaining_before} s, off {off:.1f} s")  # fmt: skip
+    first = stored["items"][0]["choices"][:1]
+    status, body, _ = browser.request(f"/attempts/{pk}/q/1/", {"choice": first, "confidence": "think"})
+    checks.check("question 1 answered", status == 200 and "Answer saved." in body, status)
+
+    web = site.processes["gunicorn"]
+    os.killpg(web.pid, signal.SIGKILL)
+    web.wait()
+    killed = time.monotonic()
+    refused = False
+    while not refused and time.monotonic() - killed < down:  # the workers exit a moment after the master
+        with socket.socket() as sock:
+            refused = sock.connect_ex(("127.0.0.1", site.port)) != 0
+        time.sleep(0.1)
+    checks.check("nothing listens once gunicorn and its workers are SIGKILLed", refused)
+    time.sleep(max(0.0, down - (time.monotonic() - killed)))
+    site.start_web(generation=1)
+    site.wait_web()
+    print(f"  gunicorn SIGKILLed, down {time.monotonic() - killed:.1f} s, a new one serves the port", flush=True)
+
+    status, off, deadline_after, remaining_after = clock_read(browser, f"/attempts/{pk}/")
+    checks.check("the same cookies resume the same attempt at its first unanswered question",
+                 status == 200 and browser.path == f"/attempts/{pk}/q/2/", browser.path)  # fmt: skip
+    checks.check("the deadline is unchanged", deadline_after == deadline_before, deadline_after)
+    checks.check("remaining seconds = deadline - now after the restart", off <= 2,
+                 f"{remaining_after} s, off {off:.1f} s")  # fmt: skip
+    checks.check("the clock ran on while the server was down", remaining_before - remaining_after >= down - 1,
+                 f"{remaining_before} s before, {remaining_after} s after")  # fmt: skip
+    second = stored["items"][1]["choices"][:1]
+    status, body, _ = browser.request(f"/attempts/{pk}/q/2/", {"choice": second, "confidence": "think"})
+    checks.check("an answer posted after the restart is saved", status == 200 and "Answer saved." in body, status)
+    after = shell(site, ATTEMPT.format(pk=pk))
+    checks.check("the answer from before the restart is still there, one attempt in all",
+                 after["items"][0]["selected"] == first and after["items"][1]["selected"] == second
+                 and after["attempts"] == 1 and after["deadline"] == stored["deadline"]
+                 and after["status"] == "open", after["items"][:2])  # fmt: skip
+    return checks.verdict()
+
+
+SCENARIOS = {
+    "redis": scenario_redis,
+    "database": scenario_database,
+    "kill-run": scenario_kill_run,
+    "restart": scenario_restart,
+}
 
 
 def main() -> None:
     chosen = sys.argv[1:] or list(SCENARIOS)
+    if any(name in ("-h", "--help") for name in chosen):
+        print(__doc__)
+        print(f"scenarios: {' '.join(SCENARIOS)}")
+        return
+    unknown = [name for name in chosen if name not in SCENARIOS]
+    if unknown:
+        sys.exit(f"unknown scenario {' '.join(unknown)}; choose from: {' '.join(SCENARIOS)}")
     results = {}
     for name in chosen:
         # Each scenario on a fresh site: one fault's aftermath must not pass or fail the next.

@@ -249,13 +249,21 @@ class Site:
         return process
 
     def serve(self) -> None:
-        gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
-        # As the Dockerfile serves it: config.wsgi, 2 sync workers, no access log to keep wrk honest.
-        self.start("gunicorn", [gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                                "--workers", "2"])  # fmt: skip
+        self.start_web()
         if self.want_workers:
             self.start_worker("runs")
             self.start_worker("timing")
+        self.wait_web()
+
+    def start_web(self, generation: int = 0) -> subprocess.Popen:
+        """gunicorn on the site's port; `generation` names a restarted one's log (faults.py restart)."""
+        gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
+        # As the Dockerfile serves it: config.wsgi, 2 sync workers, no access log to keep wrk honest.
+        return self.start("gunicorn" if not generation else f"gunicorn-{generation}", [
+            gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
+        ])  # fmt: skip
+
+    def wait_web(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError):
