@@ -470,7 +470,9 @@ def attempt_answer(
     question = item.question
     with transaction.atomic():
         attempt = _open_or_refuse(attempt)
-        item = AttemptQuestion.objects.select_for_update().select_related("answer").get(pk=item.pk)
+        # Lock only the item: PostgreSQL refuses FOR UPDATE on the nullable side of the outer
+        # join that select_related("answer") needs before the first answer exists.
+        item = AttemptQuestion.objects.select_for_update(of=("self",)).select_related("answer").get(pk=item.pk)
         if question.is_prediction:
             try:
                 cleaned = question.prediction_spec.check_prediction(prediction)
