@@ -65,17 +65,27 @@ def _last_exception(stderr: str) -> tuple[str, str]:
     return "", ""
 
 
+def _hit_process_limit(stderr: str) -> bool:
+    # A fork bomb's children write their tracebacks at once, interleaved: the last exception line
+    # may be another child's (a MemoryError, a garbled line), so any one that says so counts.
+    for line in stderr.splitlines():
+        match = _EXCEPTION.match(line.strip())
+        if (
+            match
+            and match["name"] in ("BlockingIOError", "RuntimeError", "OSError")
+            and any(marker in line for marker in _PROCESS_LIMIT)
+        ):
+            return True
+    return False
+
+
 def _exception_failure(rep: Repetition, source: str) -> Failure:
     stderr = rep.stderr
     name, message = _last_exception(stderr)
     frames = list(_FRAME.finditer(stderr))
     line = int(frames[-1]["line"]) if frames else None
     where = f" on line {line}" if line else ""
-    if any(marker in stderr for marker in _PROCESS_LIMIT) and name in (
-        "BlockingIOError",
-        "RuntimeError",
-        "OSError",
-    ):
+    if _hit_process_limit(stderr):
         return Failure(
             rep.variant,
             "processes",

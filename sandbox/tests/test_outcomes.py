@@ -98,3 +98,16 @@ def test_a_run_that_never_ran_says_why(status):
 
     assert [f.headline for f in outcome.failures] == ["Nothing ran because of X."]
     assert not outcome.show_charts
+
+
+def test_a_process_limit_line_counts_even_when_another_childs_traceback_ends_stderr():
+    from sandbox.outcomes import _hit_process_limit
+
+    interleaved = (
+        "Traceback (most recent call last):\n"
+        "BlockingIOError: [Errno 11] Resource temporarily unavailable\n"
+        "Traceback (most recent call last):\n"
+        "MemoryError\n"
+    )
+    assert _hit_process_limit(interleaved)
+    assert not _hit_process_limit("Traceback (most recent call last):\nValueError: Resource temporarily unavailable\n")
