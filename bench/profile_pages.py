@@ -83,7 +83,11 @@ def main() -> None:
                 print(f"\n== {path} ({who}): {status}, {len(queries)} queries, {each:.2f} ms per request")
                 if options.top:
                     stats = pstats.Stats(profile)
-                    stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(options.top)
+                    stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
+                    # PROFILE_RESTRICT=regex keeps the functions whose path matches (say the
+                    # project's own code, or django/template) before the top N is taken.
+                    restrict = [os.environ["PROFILE_RESTRICT"]] if os.environ.get("PROFILE_RESTRICT") else []
+                    stats.print_stats(*restrict, options.top)
                     if os.environ.get("PROFILE_CALLERS"):
                         stats.print_callers(os.environ["PROFILE_CALLERS"])
     finally:

@@ -209,7 +209,7 @@ X_FRAME_OPTIONS = "DENY"
 REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix"))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.SharedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "lockstep",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},

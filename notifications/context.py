@@ -8,6 +8,7 @@ from notifications import selectors
 from notifications.consent import current_consent
 from notifications.forms import AccountSubscribeForm, SubscribeForm
 from quizzes.models import Track
+from quizzes.pagecache import content_read
 
 DONE_TEXT = (
     "Check your inbox: if that address can receive email, a confirmation link is on its way. "
@@ -44,7 +45,7 @@ def signup_context(
     return {
         "form": form,
         # A list, read once: the template's loop would count the tracks, then read them.
-        "track_choices": list(iter(form.fields["track"].choices)),
+        "track_choices": content_read("subscribe-track-choices", lambda: list(iter(form.fields["track"].choices))),
         "source": source,
         "next": request.get_full_path() if request.method == "GET" else next_url(request),
         "one_click": one_click,

@@ -1,11 +1,13 @@
 """Reads for the subscription form, the profile and the header's launch notices."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from accounts.models import email_normalize
+from accounts.accountcache import account_read
+from accounts.models import EmailAddress, email_normalize
 from accounts.selectors import email_verified
 from notifications.models import Subscriber
 from quizzes.models import PracticeTest, Status
@@ -28,17 +30,32 @@ def subscriber_for_user(user: AbstractBaseUser | AnonymousUser, *, verified: boo
 
 
 def account_state(request: HttpRequest) -> tuple[Subscriber | None, bool]:
-    """The visitor's subscription and whether their address is verified, read once per request.
+    """The visitor's subscription and whether their address is verified, for drawing a page.
 
-    The header's notices and the subscribe form both need them on every page. Views call this
-    only to render, after any write of theirs, so the remembered values are current.
+    The header's notices and the subscribe form need them on every page: cached per account
+    (accounts.accountcache) until a subscription, the address or the account changes. Never the
+    basis of a decision: services read the database.
     """
-    state = getattr(request, "_account_launch_state", None)
-    if state is None:
-        verified = email_verified(request.user)
-        state = (subscriber_for_user(request.user, verified=verified), verified)
-        request._account_launch_state = state  # type: ignore[attr-defined]
-    return state
+    user = request.user
+    return account_read(user, "notifications.state", lambda: _account_state_read(user))
+
+
+def _account_state_read(user: AbstractBaseUser | AnonymousUser) -> tuple[Subscriber | None, bool]:
+    verified = email_verified(user)
+    return subscriber_for_user(user, verified=verified), verified
+
+
+def header_launches(request: HttpRequest) -> list[PracticeTest]:
+    """The header's "new practice test" notices, cached with the account state they follow."""
+    subscriber, _ = account_state(request)
+    return account_read(request.user, "notifications.launches", lambda: launches_for_subscriber(subscriber))
+
+
+def subscriber_accounts(subscriber: Subscriber) -> list[int]:
+    """The accounts whose pages show this subscription: its own, and any with its address."""
+    ids = set(EmailAddress.objects.filter(email=subscriber.email).values_list("user_id", flat=True))
+    ids |= set(get_user_model().objects.filter(email__iexact=subscriber.email).values_list("pk", flat=True))
+    return sorted(ids | ({subscriber.user_id} if subscriber.user_id else set()))
 
 
 def launches_for_user(user: AbstractBaseUser | AnonymousUser, *, limit: int = 5) -> list[PracticeTest]:

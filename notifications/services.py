@@ -20,10 +20,11 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from accounts.accountcache import account_changed
 from accounts.models import email_normalize
 from accounts.selectors import email_verified
 from config.mail import SMTP_CONNECTION_ERRORS
-from notifications import emails
+from notifications import emails, selectors
 from notifications.consent import current_consent
 from notifications.models import Delivery, Subscriber
 from quizzes.models import PracticeTest, Status, Track
@@ -70,6 +71,7 @@ def subscription_confirm(*, subscriber: Subscriber) -> bool:
             status=Subscriber.Status.CONFIRMED, confirmed_at=timezone.now()
         )
         subscriber.refresh_from_db()
+        _shown_changed(subscriber)
     return subscriber.is_confirmed
 
 
@@ -113,11 +115,18 @@ def subscription_unsubscribe(*, subscriber: Subscriber) -> None:
             status=Delivery.Status.SKIPPED, reason="unsubscribed before sending"
         )
         subscriber.refresh_from_db()
+        _shown_changed(subscriber)
 
 
 def notices_dismiss(*, subscriber: Subscriber) -> None:
     with transaction.atomic():
         Subscriber.objects.filter(pk=subscriber.pk).update(notices_dismissed_at=timezone.now())
+        _shown_changed(subscriber)
+
+
+def _shown_changed(subscriber: Subscriber) -> None:
+    # An update() sends no post_save: the accounts drawing this subscription read it afresh.
+    account_changed(*selectors.subscriber_accounts(subscriber))
 
 
 def subscription_mail_send(*, subscriber_id: int) -> str | None:

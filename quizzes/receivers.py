@@ -2,6 +2,7 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
+from accounts.accountcache import account_changed
 from accounts.owners import Owner
 from quizzes.models import Answer, Attempt
 from quizzes.services import attempt_finish
@@ -10,6 +11,7 @@ from quizzes.services import attempt_finish
 def answers_claim(*, user: AbstractBaseUser, anon_key: str, **kwargs: object) -> None:
     """A visitor logged in: the answers they gave anonymously become their account's progress."""
     Answer.objects.filter(Owner(user_id=None, anon_key=anon_key).q()).update(user=user)
+    account_changed(user.pk)  # the account's question pages show these answers now
 
 
 def attempts_claim(*, user: AbstractBaseUser, anon_key: str, **kwargs: object) -> None:
@@ -23,3 +25,9 @@ def attempts_claim(*, user: AbstractBaseUser, anon_key: str, **kwargs: object) -
     for attempt in anonymous.filter(status=Attempt.Status.OPEN, practice_test_id__in=account_open):
         attempt_finish(attempt=attempt)
     anonymous.update(user=user, session_key="")
+    account_changed(user.pk)
+
+
+def answers_changed(*, instance: Answer | Attempt, **kwargs: object) -> None:
+    """An answer or attempt was written: which questions the account has answers to may differ."""
+    account_changed(instance.user_id)

@@ -1,11 +1,12 @@
 """Reads that join several tables for the learner-facing pages."""
 
 import random
+from functools import partial
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 
+from accounts.accountcache import account_read
 from accounts.owners import Owner, owner_of
 from quizzes.models import (
     Answer,
@@ -19,9 +20,14 @@ from quizzes.models import (
     Status,
     Track,
 )
+from quizzes.pagecache import content_read
 
 
-def tracks_with_lessons() -> QuerySet[Track]:
+def tracks_with_lessons() -> list[Track]:
+    return content_read("tracks-with-lessons", lambda: list(_tracks_with_lessons()))
+
+
+def _tracks_with_lessons() -> QuerySet[Track]:
     published = (
         Lesson.objects.published()
         .only("slug", "title", "summary", "order", "words", "track_id")
@@ -33,9 +39,15 @@ def tracks_with_lessons() -> QuerySet[Track]:
 
 
 def lesson_get(*, track_slug: str, lesson_slug: str) -> Lesson:
-    return get_object_or_404(
-        Lesson.objects.select_related("track"), track__slug=track_slug, slug=lesson_slug, status=Status.PUBLISHED
+    lesson = content_read(
+        f"lesson:{track_slug}/{lesson_slug}",
+        lambda: Lesson.objects.select_related("track")
+        .filter(track__slug=track_slug, slug=lesson_slug, status=Status.PUBLISHED)
+        .first(),
     )
+    if lesson is None:
+        raise Http404("No such lesson")
+    return lesson
 
 
 def learner_answers(request: HttpRequest) -> QuerySet[Answer]:
@@ -52,9 +64,30 @@ def learner_answers(request: HttpRequest) -> QuerySet[Answer]:
     )
 
 
+def learner_may_have_answered(request: HttpRequest, question: Question) -> bool:
+    """False only when the learner surely has no answer to show for this question.
+
+    For a signed-in learner, the questions they have answers to are cached per account (kept
+    current by the writes of answers and attempts): a first visit to a question, the common case,
+    costs no query for answers. Anonymous visitors are asked the database.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return True
+    answered = account_read(
+        user,
+        "quizzes.answered",
+        lambda: frozenset(learner_answers(request).values_list("question_id", flat=True).distinct()),
+    )
+    return question.pk in answered
+
+
 def lesson_practice(*, lesson: Lesson, answers: QuerySet[Answer]) -> list[dict[str, object]]:
     """The lesson's sections in order, each with its published questions and the learner's last verdicts."""
-    questions = list(Question.objects.published().filter(lesson=lesson).order_by("order"))
+    questions = content_read(
+        f"lesson-questions:{lesson.pk}",
+        lambda: list(Question.objects.published().filter(lesson=lesson).order_by("order")),
+    )
     verdicts: dict[int, list[str]] = {}
     for question_id, verdict in (
         # Only verdicts that count: an inconclusive or pending answer neither passes nor fails.
@@ -96,8 +129,14 @@ def verdict_history(verdicts: list[str]) -> str:
 
 def question_neighbours(question: Question) -> dict[str, object]:
     """Where a question sits in its lesson: number n of total, and the previous and next ones."""
-    slugs = list(
-        Question.objects.published().filter(lesson=question.lesson_id).order_by("order").values_list("slug", flat=True)
+    slugs = content_read(
+        f"lesson-slugs:{question.lesson_id}",
+        lambda: list(
+            Question.objects.published()
+            .filter(lesson=question.lesson_id)
+            .order_by("order")
+            .values_list("slug", flat=True)
+        ),
     )
     index = slugs.index(question.slug) if question.slug in slugs else 0
     return {
@@ -114,31 +153,50 @@ def section_question_counts(lesson: Lesson) -> dict[str, int]:
 
 
 def question_next(question: Question) -> Question | None:
-    return (
-        Question.objects.published().filter(lesson=question.lesson, order__gt=question.order).order_by("order").first()
+    return content_read(
+        f"question-next:{question.pk}",
+        lambda: Question.objects.published()
+        .filter(lesson=question.lesson, order__gt=question.order)
+        .order_by("order")
+        .first(),
     )
 
 
 # -- practice tests and attempts ---------------------------------------------------------------
 
 
-def practice_tests_live(*, track: Track | None = None) -> QuerySet[PracticeTest]:
-    tests = PracticeTest.objects.filter(status=Status.PUBLISHED).select_related("track")
-    if track is not None:
-        tests = tests.filter(track=track)
-    return tests.order_by("track__order", "time_limit_minutes", "title")
+def practice_tests_live(*, track: Track | None = None) -> list[PracticeTest]:
+    def read() -> list[PracticeTest]:
+        tests = PracticeTest.objects.filter(status=Status.PUBLISHED).select_related("track")
+        if track is not None:
+            tests = tests.filter(track=track)
+        return list(tests.order_by("track__order", "time_limit_minutes", "title"))
+
+    return content_read(f"tests-live:{track.pk if track else ''}", read)
 
 
 def practice_test_get(*, slug: str) -> PracticeTest:
-    return get_object_or_404(PracticeTest.objects.select_related("track"), slug=slug, status=Status.PUBLISHED)
+    test = content_read(
+        f"test:{slug}",
+        lambda: PracticeTest.objects.select_related("track").filter(slug=slug, status=Status.PUBLISHED).first(),
+    )
+    if test is None:
+        raise Http404("No such practice test")
+    return test
 
 
 def practice_test_question_count(test: PracticeTest) -> int:
-    return test.draw_count or test.items.filter(question__status=Status.PUBLISHED).count()
+    return test.draw_count or content_read(
+        f"test-count:{test.pk}", lambda: test.items.filter(question__status=Status.PUBLISHED).count()
+    )
 
 
 def practice_test_coverage(test: PracticeTest) -> list[str]:
     """The lesson sections a test covers, by title, in lesson order."""
+    return content_read(f"test-coverage:{test.pk}", partial(_practice_test_coverage, test))
+
+
+def _practice_test_coverage(test: PracticeTest) -> list[str]:
     if test.draw_count:
         anchors = set(test.draw_sections)
     else:

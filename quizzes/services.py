@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.accountcache import account_changed
 from accounts.owners import Owner
 from quizzes.models import Answer, Attempt, AttemptQuestion, PracticeTest, Question, QuestionVersion, Status
 from quizzes.pagecache import content_version_bump
@@ -565,6 +566,8 @@ def _attempt_close(attempt: Attempt, *, status: str) -> bool:
         status=status, finished_at=finished_at
     )
     if closed:
+        # Its answers' verdicts show on the question pages now (an update() sends no post_save).
+        account_changed(attempt.user_id)
         for item in AttemptQuestion.objects.filter(attempt_id=attempt.pk, last_shown_at__isnull=False):
             AttemptQuestion.objects.filter(pk=item.pk).update(
                 seconds_spent=F("seconds_spent") + _seconds_since(item.last_shown_at, finished_at), last_shown_at=None

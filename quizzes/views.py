@@ -2,14 +2,14 @@ import random
 from functools import partial
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.owners import owner_of
 from quizzes import selectors, services
 from quizzes.models import Answer, Question
-from quizzes.pagecache import anonymous_page
+from quizzes.pagecache import anonymous_page, content_read
 
 
 @require_GET
@@ -44,9 +44,23 @@ def practice(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpRes
 
 
 def _get_published_question(slug: str) -> Question:
-    return get_object_or_404(
-        Question.objects.published().select_related("lesson__track").prefetch_related("choices"), slug=slug
+    question = content_read(f"question:{slug}", partial(_published_question_read, slug))
+    if question is None:
+        raise Http404("No such question")
+    return question
+
+
+def _published_question_read(slug: str) -> Question | None:
+    question = (
+        Question.objects.published()
+        .select_related("lesson__track")
+        .prefetch_related("choices")
+        .filter(slug=slug)
+        .first()
     )
+    if question is not None and question.is_prediction:
+        question.prediction_spec  # parsed once, and remembered with the question  # noqa: B018
+    return question
 
 
 def _question_context(question: Question, **extra: object) -> dict[str, object]:
@@ -72,8 +86,9 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         # Coming back to an answered question shows the latest answer and its result, with
         # "Answer again" (?again) for a fresh form; the earlier answers stay in the history.
-        answers = selectors.learner_answers(request).filter(question=question).select_related("run")
-        latest = None if "again" in request.GET else answers.first()
+        latest = None
+        if "again" not in request.GET and selectors.learner_may_have_answered(request, question):
+            latest = selectors.learner_answers(request).filter(question=question).select_related("run").first()
         if latest is not None:
             latest.question = question
             return render(

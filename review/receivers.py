@@ -5,12 +5,15 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.accountcache import account_changed
 from accounts.signals import anonymous_work_claimed
 from quizzes.models import Answer, Attempt
 from quizzes.signals import answer_graded, attempt_graded
 from review import services
+from review.models import Card
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +41,10 @@ def review_on_attempt_graded(sender: type[Attempt], *, attempt: Attempt, **kwarg
 @receiver(anonymous_work_claimed, dispatch_uid="review.anonymous_work_claimed")
 def review_on_anonymous_work_claimed(sender: Any, *, user: User, anon_key: str, **kwargs: Any) -> None:
     services.review_claim(user=user, anon_key=anon_key)
+
+
+@receiver(post_save, sender=Card, dispatch_uid="review.card_saved")
+@receiver(post_delete, sender=Card, dispatch_uid="review.card_deleted")
+def review_on_card_changed(sender: type[Card], *, instance: Card, **kwargs: Any) -> None:
+    # The header's "n due" badge is cached per account.
+    account_changed(instance.user_id)

@@ -1,10 +1,14 @@
 """Reads for review: due counts (one indexed query), the queue, siblings sharing a misconception."""
 
+import bisect
 from datetime import datetime
+from functools import partial
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.accountcache import account_read
 from accounts.owners import Owner
 from quizzes.models import Answer, Question, Status
 from review.models import Card, ReviewLog
@@ -26,6 +30,20 @@ def due_count(owner: Owner | None, *, now: datetime | None = None) -> int:
     if owner is None:
         return 0
     return _due(owner, now).count()
+
+
+def due_count_shown(user: AbstractBaseUser, owner: Owner) -> int:
+    """The header's badge for a signed-in learner: their cards' due times cached per account.
+
+    Cached as times, not as a count, so a card falling due shows without any write.
+    """
+    times = account_read(user, "review.due-times", partial(_due_times, owner))
+    return bisect.bisect_right(times, timezone.now().timestamp())
+
+
+def _due_times(owner: Owner) -> list[float]:
+    cards = cards_of(owner).filter(question__status=Status.PUBLISHED, question__lesson__status=Status.PUBLISHED)
+    return sorted(due.timestamp() for due in cards.values_list("due", flat=True))
 
 
 def cards_due(owner: Owner, *, now: datetime | None = None) -> QuerySet[Card]:

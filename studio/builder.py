@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, F, Max, Q
 
 from quizzes.models import Attempt, AttemptQuestion, PracticeTest, PracticeTestQuestion, Question, Status
+from quizzes.pagecache import content_changed
 
 HISTOGRAM_BINS = 10
 
@@ -43,6 +44,7 @@ def _renumber(practice_test: PracticeTest, ordered: list[int]) -> None:
     practice_test.items.update(order=F("order") + 10_000)
     for order, pk in enumerate(ordered):
         PracticeTestQuestion.objects.filter(pk=pk).update(order=order)
+    content_changed()  # update() sends no post_save
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from quizzes.banks import load_bank
 from quizzes.content import ContentError, LoadSummary
 from quizzes.markdown import render, render_document, render_inline
 from quizzes.models import Choice, Lesson, PracticeTest, Question, QuestionVersion, Status
+from quizzes.pagecache import content_changed
 from quizzes.services import practice_test_publish, question_job, question_version_record
 from sandbox.services import run_enqueue
 from studio.formats.gift import gift_parse
@@ -114,6 +115,7 @@ def question_update(
     ):
         Question.objects.filter(pk=question.pk).update(status=Status.DRAFT)
         question.status = Status.DRAFT
+        content_changed()  # an update() sends no post_save
     return version
 
 
@@ -223,6 +225,7 @@ def question_publish(*, question: Question, user: AbstractBaseUser, override_rea
         )
     Question.objects.filter(pk=question.pk).update(status=Status.PUBLISHED)
     question.status = Status.PUBLISHED
+    content_changed()  # an update() sends no post_save: cached pages must show it now
     return question
 
 
@@ -230,6 +233,7 @@ def question_publish(*, question: Question, user: AbstractBaseUser, override_rea
 def question_unpublish(*, question: Question) -> Question:
     Question.objects.filter(pk=question.pk).update(status=Status.DRAFT)
     question.status = Status.DRAFT
+    content_changed()  # an update() sends no post_save: cached pages must drop it now
     return question
 
 
@@ -383,6 +387,7 @@ def _import(
         for offset, slug in enumerate(created):
             Question.objects.filter(slug=slug).update(order=created_order + offset)
     Question.objects.filter(slug__in=created).update(source_path="")
+    content_changed()  # the orders above were written with update(), which sends no post_save
     result.created, result.updated, result.unchanged = summary.created, summary.updated, summary.unchanged
 
 

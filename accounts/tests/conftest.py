@@ -2,6 +2,7 @@
 
 import copy
 import uuid
+from functools import partial
 
 import pytest
 
@@ -21,3 +22,8 @@ def verified_learner(learner):
     """The learner after opening the verification link: one click subscribes them at once."""
     email_verify(user=learner)
     return learner
+
+
+def tasks_queued(callbacks: list) -> list:
+    """The on-commit callbacks that queue a Celery task; the others refresh cached account reads."""
+    return [c for c in callbacks if isinstance(c, partial) and getattr(c.func, "__name__", "") == "delay"]

@@ -38,8 +38,7 @@ def launch_notices(context: Context) -> dict:
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return {"launches": []}
-    subscriber, _ = selectors.account_state(request)
-    return {"launches": selectors.launches_for_subscriber(subscriber), "request": request}
+    return {"launches": selectors.header_launches(request), "request": request}
 
 
 @register.inclusion_tag("notifications/_account_launch_emails.html", takes_context=True)

@@ -6,6 +6,7 @@ import email.policy
 import time
 import uuid
 from email.message import Message
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,8 @@ def verified_learner(learner):
 
     email_verify(user=learner)
     return learner
+
+
+def tasks_queued(callbacks: list) -> list:
+    """The on-commit callbacks that queue a Celery task; the others refresh cached account reads."""
+    return [c for c in callbacks if isinstance(c, partial) and getattr(c.func, "__name__", "") == "delay"]

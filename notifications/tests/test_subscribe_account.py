@@ -4,7 +4,14 @@ import pytest
 from django.test import Client
 
 from notifications.models import Subscriber
-from notifications.tests.conftest import link_path, subscriber_create, text_body, unique_email, wait_for_mail
+from notifications.tests.conftest import (
+    link_path,
+    subscriber_create,
+    tasks_queued,
+    text_body,
+    unique_email,
+    wait_for_mail,
+)
 from quizzes.services import practice_test_publish
 
 
@@ -23,7 +30,7 @@ def test_an_unverified_address_gets_a_confirmation_and_nobody_is_subscribed(
         response = one_click(client, track=track.pk)
 
     assert response.status_code == 303
-    assert len(callbacks) == 1  # the confirmation email
+    assert len(tasks_queued(callbacks)) == 1  # the confirmation email
     subscriber = Subscriber.objects.get()
     assert (subscriber.email, subscriber.status, subscriber.track) == (
         "learner@example.com",
@@ -69,7 +76,7 @@ def test_an_unverified_account_cannot_take_over_someone_elses_subscription(
     with django_capture_on_commit_callbacks() as callbacks:
         response = one_click(client, track=other_track.pk, htmx=True)
 
-    assert len(callbacks) == 1  # "you are already subscribed", to the address's owner
+    assert len(tasks_queued(callbacks)) == 1  # "you are already subscribed", to the address's owner
     assert "Check your inbox to confirm" in response.text
     subscriber = Subscriber.objects.get()
     assert (subscriber.status, subscriber.track, subscriber.user) == (Subscriber.Status.CONFIRMED, track, None)
@@ -83,7 +90,7 @@ def test_a_verified_address_is_subscribed_at_once(client, verified_learner, trac
     with django_capture_on_commit_callbacks() as callbacks:
         response = one_click(client, track=track.pk, htmx=True)
 
-    assert callbacks == []
+    assert tasks_queued(callbacks) == []  # no email
     assert "You are subscribed" in response.text
     subscriber = Subscriber.objects.get()
     assert (subscriber.status, subscriber.user) == (Subscriber.Status.CONFIRMED, verified_learner)

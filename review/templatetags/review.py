@@ -16,7 +16,11 @@ def review_nav(context: Context) -> dict:
     request = context.get("request")
     # An anonymous visitor without a session has no cards: no query, and no session is created.
     owner = owner_of(request) if request is not None else None
-    return {"due": selectors.due_count(owner) if owner is not None else 0}
+    if owner is None:
+        return {"due": 0}
+    if owner.user_id is not None:
+        return {"due": selectors.due_count_shown(request.user, owner)}
+    return {"due": selectors.due_count(owner)}
 
 
 @register.inclusion_tag("review/_continue.html", takes_context=True)

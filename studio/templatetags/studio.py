@@ -17,7 +17,9 @@ def preview(text: str | None, code: object = None) -> SafeString | str:
 
 @register.filter(name="is_instructor")
 def is_instructor_filter(user: object) -> bool:
-    """Whether to show the studio link: instructors and staff only."""
+    """Whether to show the studio link: instructors and staff only (cached per account; the
+    studio's own pages check the database)."""
+    from accounts.accountcache import account_read
     from studio.access import is_instructor
 
-    return is_instructor(user)  # type: ignore[arg-type]
+    return account_read(user, "studio.instructor", lambda: is_instructor(user))  # type: ignore[arg-type]
