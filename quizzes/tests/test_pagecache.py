@@ -86,6 +86,23 @@ def test_publishing_a_test_shows_it_live_on_the_next_visit(loaded):
     assert f'href="{draft.get_absolute_url()}"' in Client().get("/").text
 
 
+def test_unpublishing_in_the_studio_takes_the_page_down_at_once(loaded, learner):
+    """The studio publishes with a queryset update(), which sends no post_save."""
+    from studio.services import question_publish, question_unpublish
+
+    signed_in = Client()
+    signed_in.force_login(learner)
+    assert Client().get(CHOICE).status_code == signed_in.get(CHOICE).status_code == 200  # both cached
+    question = Question.objects.get(slug="threads-still-worth-it")
+
+    question_unpublish(question=question)
+
+    assert Client().get(CHOICE).status_code == signed_in.get(CHOICE).status_code == 404
+    assert "threads-still-worth-it" not in Client().get(READ_PAGES[2]).text
+    question_publish(question=question, user=learner, override_reason="published again by this test")
+    assert Client().get(CHOICE).status_code == 200
+
+
 def test_a_signed_in_learner_never_gets_the_anonymous_page(loaded, learner):
     Client().get("/")
     client = Client()
