@@ -192,9 +192,9 @@ STORAGES = {
     },
 }
 
-# Sessions stay in the database alone (no cached_db): with Redis down, cached_db fails the
-# request when it writes the cache back, and a log-out during an outage would leave the old
-# session in the cache to come back with Redis (bench/faults.py redis).
+# Sessions stay in the database alone (no cached_db; accounts/sessions.py says why), read with
+# one plain SELECT.
+SESSION_ENGINE = "accounts.sessions"
 
 # Security headers: strict when DEBUG=0 so `manage.py check --deploy` is clean.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

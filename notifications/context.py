@@ -35,8 +35,12 @@ def signup_context(
     form: SubscribeForm | AccountSubscribeForm | None = None,
     done: bool = False,
     track: Track | None = None,
+    back_to: str | None = None,
 ) -> dict:
-    """What the subscribe partial needs, wherever it is drawn (home, lesson, its own page)."""
+    """What the subscribe partial needs, wherever it is drawn (home, lesson, its own page).
+
+    `back_to` replaces the page's own path as where to come back to (the tag caching the form
+    passes a placeholder)."""
     one_click = can_one_click(request)
     if form is None:
         initial = {"source": source, "track": track}
@@ -47,7 +51,7 @@ def signup_context(
         # A list, read once: the template's loop would count the tracks, then read them.
         "track_choices": content_read("subscribe-track-choices", lambda: list(iter(form.fields["track"].choices))),
         "source": source,
-        "next": request.get_full_path() if request.method == "GET" else next_url(request),
+        "next": back_to or (request.get_full_path() if request.method == "GET" else next_url(request)),
         "one_click": one_click,
         "account_subscriber": subscriber,
         "consent_text": current_consent()[1],

@@ -148,6 +148,16 @@ def _is_anonymous_reader(request: HttpRequest) -> bool:
     )
 
 
+def html_for_cache(html: str, request: HttpRequest) -> str:
+    """Rendered HTML made shareable: this request's CSRF tokens replaced by a placeholder."""
+    return _without_tokens(html, request.META.get("CSRF_COOKIE"))
+
+
+def html_from_cache(html: str, request: HttpRequest) -> str:
+    """Cached HTML for this request: the placeholder replaced by a token of its own."""
+    return html.replace(_PLACEHOLDER, get_token(request)) if _PLACEHOLDER in html else html
+
+
 def _without_tokens(html: str, secret: str | None) -> str:
     """Replace every CSRF token masked from this request's secret with the placeholder."""
     if not secret:
@@ -202,11 +212,11 @@ def anonymous_page(view: View) -> View:
             return view(request, *args, **kwargs)
         if version and entry and entry[0] == version:
             _, html, content_type = entry
-            response = HttpResponse(html.replace(_PLACEHOLDER, get_token(request)), content_type=content_type)
+            response = HttpResponse(html_from_cache(html, request), content_type=content_type)
         else:
             response = view(request, *args, **kwargs)
             if version and _storable(request, response):
-                html = _without_tokens(response.content.decode(), request.META.get("CSRF_COOKIE"))
+                html = html_for_cache(response.content.decode(), request)
                 entry = (version, html, response["Content-Type"])
                 _remember(key, entry)
                 try:

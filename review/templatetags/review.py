@@ -1,4 +1,5 @@
-"""`{% review_nav %}` for the site header, `{% review_continue %}` under an answer, progress charts."""
+"""`{% review_nav %}` and `{% review_due %}` for the site header, `{% review_continue %}` under an
+answer, progress charts."""
 
 from django import template
 from django.template import Context
@@ -13,14 +14,20 @@ register = template.Library()
 
 @register.inclusion_tag("review/_nav_links.html", takes_context=True)
 def review_nav(context: Context) -> dict:
+    return {"due": review_due(context)}
+
+
+@register.simple_tag(takes_context=True)
+def review_due(context: Context) -> int:
+    """How many of the visitor's review cards are due (the header's badge)."""
     request = context.get("request")
     # An anonymous visitor without a session has no cards: no query, and no session is created.
     owner = owner_of(request) if request is not None else None
     if owner is None:
-        return {"due": 0}
+        return 0
     if owner.user_id is not None:
-        return {"due": selectors.due_count_shown(request.user, owner)}
-    return {"due": selectors.due_count(owner)}
+        return selectors.due_count_shown(request.user, owner)
+    return selectors.due_count(owner)
 
 
 @register.inclusion_tag("review/_continue.html", takes_context=True)
