@@ -74,6 +74,8 @@ def _question_context(question: Question, **extra: object) -> dict[str, object]:
     owner = extra.pop("owner", None)
     seed = f"user-{owner.user_id}" if owner and owner.user_id else (owner.anon_key if owner else "")
     context["choices"] = selectors.choices_for_learner(question, seed or str(random.random()))
+    # Names the order for the cached form: learners who see the same order share it.
+    context["choice_order"] = ",".join(str(choice.pk) for choice in context["choices"])
     if question.is_prediction:
         context["spec"] = question.prediction_spec
     return {**context, **extra}

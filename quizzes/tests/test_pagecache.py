@@ -66,6 +66,24 @@ def test_each_visitor_gets_a_working_csrf_token_of_their_own(loaded):
     assert second.post(CHOICE, {"choice": choice.pk, "csrfmiddlewaretoken": token_two}).status_code == 302
 
 
+def test_signed_in_learners_sharing_a_cached_form_each_post_with_their_own_token(loaded, learner, stranger):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(learner)
+    second.force_login(stranger)
+    code = Question.objects.get(slug="cpu-threads-vs-sequential")
+    bucket = code.prediction_spec.buckets[0].key
+    page_one, page_two = first.get(CODE), second.get(CODE)  # the second is drawn from the cached form
+    token_one, token_two = _TOKEN.search(page_one.text)[1], _TOKEN.search(page_two.text)[1]
+    assert "\x00" not in page_two.text
+
+    crossed = second.post(CODE, {"prediction": bucket, "csrfmiddlewaretoken": token_one})
+    answered = second.post(CODE, {"prediction": bucket, "csrfmiddlewaretoken": token_two})
+
+    assert crossed.status_code == 403
+    assert answered.status_code == 302
+    assert Answer.objects.filter(user=stranger).count() == 1
+
+
 def test_a_content_change_shows_on_the_next_visit(loaded):
     assert "The GIL" in Client().get(LESSON).text
     lesson = Lesson.objects.get(slug="python-threading-and-the-gil")
