@@ -161,10 +161,16 @@ def html_from_cache(html: str, request: HttpRequest) -> str:
     """
     if _PLACEHOLDER not in html:
         return html
-    token = getattr(request, "_cached_html_csrf_token", None)
+    return html.replace(_PLACEHOLDER, request_csrf_token(request))
+
+
+def request_csrf_token(request: HttpRequest) -> str:
+    """This request's masked CSRF token, masked once (config.context_processors gives it to
+    templates too): a page names it in several forms, and each mask costs 32 random reads."""
+    token = getattr(request, "_masked_csrf_token", None)
     if token is None:
-        token = request._cached_html_csrf_token = get_token(request)  # type: ignore[attr-defined]
-    return html.replace(_PLACEHOLDER, token)
+        token = request._masked_csrf_token = get_token(request)  # type: ignore[attr-defined]
+    return token
 
 
 def _without_tokens(html: str, secret: str | None) -> str:
