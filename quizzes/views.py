@@ -26,9 +26,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @anonymous_page
 def lesson(request: HttpRequest, track_slug: str, lesson_slug: str) -> HttpResponse:
     lesson = selectors.lesson_get(track_slug=track_slug, lesson_slug=lesson_slug)
-    # Read only when the cached lesson fragment is missing.
+    # Both read only when a cached fragment of the lesson is missing.
     counts = SimpleLazyObject(partial(selectors.section_question_counts, lesson))
-    live_tests = selectors.practice_tests_live(track=lesson.track)
+    live_tests = SimpleLazyObject(partial(selectors.practice_tests_live, track=lesson.track))
     context = {"lesson": lesson, "section_counts": counts, "live_tests": live_tests}
     return render(request, "quizzes/lesson.html", context)
 
