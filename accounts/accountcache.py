@@ -118,28 +118,53 @@ def account_read(user: AbstractBaseUser | AnonymousUser, name: str, read: Callab
     return value
 
 
+def _bump(ids: set[int]) -> None:
+    if not ids:
+        return
+    try:
+        pipe = _client().pipeline(transaction=True)
+        for pk in sorted(ids):
+            key = _hash_key(pk)
+            pipe.delete(key).hset(key, _GENERATION, uuid.uuid4().hex).expire(key, VALUE_SECONDS)
+        pipe.execute()
+    except Exception:
+        logger.warning("could not replace account generations %s", sorted(ids), exc_info=True)
+
+
+class _AfterCommit:
+    """The one after-commit replacement of a transaction (per savepoint): an answer that also
+    schedules three review cards replaces its account's generation once at commit, not four times."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+    def __call__(self) -> None:
+        _bump(self.ids)
+
+
 def account_changed(*user_ids: int | None) -> None:
     """Something the cached reads of these accounts show may have changed: read afresh.
 
-    The generation is replaced now, for readers inside this transaction, and again once the
-    write commits: a reader in another process that read the rows as they were before the commit
-    stored them under the generation the second replacement retires.
+    Inside a transaction the generation is replaced now, for readers inside it, and again once
+    it commits: a reader in another process that read the rows as they were before the commit
+    stored them under the generation the second replacement retires. Outside one, once.
     """
     global _changes
-    ids = sorted({pk for pk in user_ids if pk is not None})
+    ids = {pk for pk in user_ids if pk is not None}
     if not ids:
         return
     _changes += 1
-
-    def bump() -> None:
-        try:
-            pipe = _client().pipeline(transaction=True)
-            for pk in ids:
-                key = _hash_key(pk)
-                pipe.delete(key).hset(key, _GENERATION, uuid.uuid4().hex).expire(key, VALUE_SECONDS)
-            pipe.execute()
-        except Exception:
-            logger.warning("could not replace account generations %s", ids, exc_info=True)
-
-    bump()
-    transaction.on_commit(bump)
+    _bump(ids)
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return
+    # Join this savepoint's pending replacement if there is one (Django drops it with the
+    # savepoint if that rolls back, and clears the list at commit).
+    savepoints = set(connection.savepoint_ids)
+    for entry_savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _AfterCommit) and entry_savepoints == savepoints:
+            callback.ids |= ids
+            return
+    after = _AfterCommit()
+    after.ids |= ids
+    transaction.on_commit(after)

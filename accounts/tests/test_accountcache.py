@@ -172,3 +172,34 @@ def test_signed_in_pages_render_while_the_cache_is_unreachable(signed_in, learne
         assert "Log out" in response.text
     assert "(1 due)" in header(signed_in)
     accountcache.account_changed(learner.pk)  # a write during the outage: logged, not raised
+
+
+def test_one_replacement_after_commit_however_many_changes(learner, stranger, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        accountcache.account_changed(learner.pk)
+        accountcache.account_changed(learner.pk, stranger.pk)
+        accountcache.account_changed(stranger.pk)
+
+    replacements = [c for c in callbacks if isinstance(c, accountcache._AfterCommit)]
+    assert len(replacements) == 1
+    assert replacements[0].ids == {learner.pk, stranger.pk}
+
+
+def test_a_change_after_a_rolled_back_savepoint_is_still_replaced_at_commit(
+    learner, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                accountcache.account_changed(learner.pk)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        accountcache.account_changed(learner.pk)  # must not count on the dropped one
+
+    replacements = [c for c in callbacks if isinstance(c, accountcache._AfterCommit)]
+    assert [r.ids for r in replacements] == [{learner.pk}]
