@@ -133,7 +133,7 @@ def _bump(ids: set[int]) -> None:
 
 class _AfterCommit:
     """The one after-commit replacement of a transaction (per savepoint): an answer that also
-    schedules three review cards replaces its account's generation once at commit, not four times."""
+    schedules three review cards replaces its account's generation once, not four times."""
 
     def __init__(self) -> None:
         self.ids: set[int] = set()
@@ -145,19 +145,24 @@ class _AfterCommit:
 def account_changed(*user_ids: int | None) -> None:
     """Something the cached reads of these accounts show may have changed: read afresh.
 
-    Inside a transaction the generation is replaced now, for readers inside it, and again once
-    it commits: a reader in another process that read the rows as they were before the commit
-    stored them under the generation the second replacement retires. Outside one, once.
+    The generation is replaced when the change becomes visible to other readers: at commit (at
+    once outside a transaction), once per transaction however many changes it makes. A reader in
+    another process that read the rows before the commit stored them under the generation this
+    retires; the rest of this request reads afresh at once (`_changes`). A test case's
+    transaction never commits (Django's TestCase wraps each test in one): there the change is
+    visible only inside it, and the generation is replaced at once.
     """
     global _changes
     ids = {pk for pk in user_ids if pk is not None}
     if not ids:
         return
     _changes += 1
-    _bump(ids)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
+        _bump(ids)
         return
+    if getattr(connection.atomic_blocks[0], "_from_testcase", False):
+        _bump(ids)
     # Join this savepoint's pending replacement if there is one (Django drops it with the
     # savepoint if that rolls back, and clears the list at commit).
     savepoints = set(connection.savepoint_ids)
