@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import backends, selectors, services
 from accounts.forms import EmailAuthenticationForm, SignupForm
 from accounts.owners import anon_key_keep
 from accounts.tokens import user_from_verify_token
@@ -30,7 +30,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = services.account_create(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
         anon_key_keep(request)  # the anonymous work done before signing up follows the account
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=backends.PATH)
         messages.success(
             request, f"Welcome to Lockstep. We sent a link to {user.email}: open it to verify your address."
         )
