@@ -1,8 +1,8 @@
 """Django's ModelBackend, with the signed-in user read by one plain SELECT.
 
 Every signed-in request reads its user right after its session. `ModelBackend.get_user` builds
-that query with the ORM each time: under `wrk` on a signed-in lesson page the ORM's building took
-~8% of a gunicorn worker's time and the SELECT itself under 2% (py-spy, bench/README.md). Only the
+that query with the ORM each time: under `wrk` on a signed-in lesson page that read took 13.9% of
+a gunicorn worker's time, the SELECT itself 1.6% of it (py-spy, bench/README.md). Only the
 read changes: the row is converted with the same converters the ORM's compiler applies, the
 instance comes from `Model.from_db` as a queryset's would, and inactive users are refused as
 ModelBackend refuses them. Logging in, permissions and the session hash check are Django's.
