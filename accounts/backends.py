@@ -20,8 +20,6 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 PATH = "accounts.backends.AccountBackend"
-# What sessions made before this backend name (migration 0002 moves them over).
-DJANGO_PATH = "django.contrib.auth.backends.ModelBackend"
 
 Converter = Callable[[Any, Any, Any], Any]
 # A column's position, its expression and the converters its values go through.
